@@ -1,0 +1,1 @@
+"""Knacka: the door-knocking service of Socialdemokraterna i Göteborgsområdet."""

@@ -1,0 +1,5 @@
+"""The ASGI entry for uvicorn (`api.asgi:app`): the app built from the environment."""
+
+from api.main import create_app
+
+app = create_app()

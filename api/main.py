@@ -1,0 +1,38 @@
+"""App factory: settings, engine, error handler, security headers, /api, the PWA."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.config import Settings, get_settings
+from api.db import make_engine
+from api.errors import install_error_handlers
+from api.pwa import mount_pwa
+from api.routes import api_router
+from api.web import BodySizeLimit, SecurityHeaders
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Knacka",
+        version="0.1.0",
+        description="Door-knocking logs and live totals against the plan's goals.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    install_error_handlers(app)
+    app.include_router(api_router)
+    mount_pwa(app, settings.pwa_dir)
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
+    return app

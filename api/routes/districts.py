@@ -1,0 +1,35 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api import crud
+from api.deps import CurrentUser, SessionDep
+from api.models import District, DistrictPublic
+
+router = APIRouter(tags=["plan"])
+
+
+def district_public(district: District, ak_slug: str) -> DistrictPublic:
+    assert district.id is not None
+    return DistrictPublic(
+        id=district.id,
+        ak=ak_slug,
+        name=district.name,
+        code=district.code,
+        prioritised=district.prioritised,
+        plan_name=district.plan_name,
+        active=district.active,
+    )
+
+
+@router.get("/districts")
+def list_districts(
+    session: SessionDep,
+    _: CurrentUser,
+    ak: Annotated[str | None, Query(max_length=40, description="AK slug")] = None,
+) -> list[DistrictPublic]:
+    the_ak = crud.get_ak_by_slug(session=session, slug=ak) if ak is not None else None
+    slugs = crud.ak_slugs_by_id(session=session)
+    return [
+        district_public(d, slugs[d.ak_id]) for d in crud.list_districts(session=session, ak=the_ak)
+    ]

@@ -1,0 +1,56 @@
+"""Staff and organisers sign in with e-mail and password and get a bearer token."""
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import MakeUser
+
+
+def test_organiser_signs_in_and_sees_their_aks(client: TestClient, make_user: MakeUser):
+    make_user(
+        "organiser",
+        aks=["ale", "lerum"],
+        name="Olle",
+        email="olle@example.se",
+        password="ett-bra-losen",
+    )
+    response = client.post(
+        "/api/auth/login", json={"email": "Olle@Example.se ", "password": "ett-bra-losen"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200
+    assert me.json()["name"] == "Olle"
+    assert me.json()["role"] == "organiser"
+    assert me.json()["aks"] == ["ale", "lerum"]
+
+
+def test_wrong_password_and_unknown_email_answer_alike(client: TestClient, make_user: MakeUser):
+    make_user("staff", email="stina@example.se", password="ett-bra-losen")
+    wrong = client.post("/api/auth/login", json={"email": "stina@example.se", "password": "x"})
+    unknown = client.post("/api/auth/login", json={"email": "nobody@example.se", "password": "x"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert wrong.json()["code"] == "invalid_credentials"
+
+
+def test_logout_ends_the_session_on_the_server(client: TestClient, make_user: MakeUser):
+    make_user("staff", email="stina@example.se", password="ett-bra-losen")
+    token = client.post(
+        "/api/auth/login", json={"email": "stina@example.se", "password": "ett-bra-losen"}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/me", headers=headers).status_code == 200
+    assert client.post("/api/auth/logout", headers=headers).status_code == 204
+    assert client.get("/api/me", headers=headers).status_code == 401
+
+
+def test_login_refuses_extra_fields(client: TestClient, make_user: MakeUser):
+    make_user("staff", email="stina@example.se", password="ett-bra-losen")
+    response = client.post(
+        "/api/auth/login",
+        json={"email": "stina@example.se", "password": "ett-bra-losen", "role": "staff"},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
