@@ -1,28 +1,115 @@
-"""Serves the PWA from pwa/: the shell, its files, and /sw.js stamped with a content hash."""
+"""Serves the PWA from pwa/: the shell files (gzip when asked), and /sw.js stamped with a
+content hash and the precache list, so no version or file list is kept by hand."""
 
+import gzip
 import hashlib
+import json
 import mimetypes
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse, Response
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
 
 from api.errors import not_found
 
 VERSION_PLACEHOLDER = "__SW_VERSION__"
+PRECACHE_PLACEHOLDER = '"__SW_PRECACHE__"'
+SERVICE_WORKER = "sw.js"
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 mimetypes.add_type("text/javascript", ".js")
+# Formats that are already compressed gain nothing from gzip.
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest")
+NO_CACHE = "no-cache"
+
+Signature = tuple[tuple[str, int, int], ...]
 
 
-@lru_cache(maxsize=4)
-def content_version(pwa_dir: Path) -> str:
-    """A hash over every shell file, so any change to the app gives a new service worker."""
+@dataclass(frozen=True)
+class ShellFile:
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Shell:
+    version: str
+    precache: list[str]
+
+
+def _shell_paths(root: Path) -> list[Path]:
+    """Every file the app is made of; hidden files are not part of it."""
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def _signature(root: Path) -> Signature:
+    out = []
+    for path in _shell_paths(root):
+        stat = path.stat()
+        out.append((path.relative_to(root).as_posix(), stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
+@lru_cache(maxsize=8)
+def _shell(root: Path, signature: Signature) -> Shell:
     digest = hashlib.sha256()
-    for path in sorted(p for p in pwa_dir.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(pwa_dir).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    for rel, _, _ in signature:
+        digest.update(rel.encode())
+        digest.update((root / rel).read_bytes())
+    precache = ["/" + rel for rel, _, _ in signature if rel != SERVICE_WORKER]
+    return Shell(version=digest.hexdigest()[:16], precache=precache)
+
+
+def shell(pwa_dir: Path) -> Shell:
+    """The app's version (a hash over every file) and the files a phone keeps offline.
+
+    Keyed by the files' names, sizes and times, so a deploy shows up without a restart.
+    """
+    root = pwa_dir.resolve()
+    return _shell(root, _signature(root))
+
+
+def content_version(pwa_dir: Path) -> str:
+    return shell(pwa_dir).version
+
+
+@lru_cache(maxsize=256)
+def _load(path: Path, mtime_ns: int, size: int) -> ShellFile:
+    body = path.read_bytes()
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    compress = media_type.startswith(COMPRESSIBLE) or media_type.endswith("+xml")
+    gzipped = gzip.compress(body, compresslevel=9, mtime=0) if compress else None
+    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+    return ShellFile(body=body, gzipped=gzipped, etag=etag, media_type=media_type)
+
+
+def _file_response(request: Request, path: Path) -> Response:
+    stat = path.stat()
+    file = _load(path, stat.st_mtime_ns, stat.st_size)
+    headers = {"Cache-Control": NO_CACHE, "ETag": file.etag, "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == file.etag:
+        return Response(status_code=304, headers=headers)
+    accepts_gzip = "gzip" in request.headers.get("accept-encoding", "")
+    if file.gzipped is not None and accepts_gzip and len(file.gzipped) < len(file.body):
+        headers["Content-Encoding"] = "gzip"
+        return Response(file.gzipped, media_type=file.media_type, headers=headers)
+    return Response(file.body, media_type=file.media_type, headers=headers)
+
+
+def render_service_worker(pwa_dir: Path) -> str:
+    root = pwa_dir.resolve()
+    current = shell(root)
+    source = (root / SERVICE_WORKER).read_text(encoding="utf-8")
+    return source.replace(VERSION_PLACEHOLDER, current.version).replace(
+        PRECACHE_PLACEHOLDER, json.dumps(current.precache)
+    )
 
 
 def mount_pwa(app: FastAPI, pwa_dir: Path) -> None:
@@ -31,26 +118,24 @@ def mount_pwa(app: FastAPI, pwa_dir: Path) -> None:
 
     @router.get("/sw.js")
     def service_worker() -> Response:
-        source = (root / "sw.js").read_text(encoding="utf-8")
-        body = source.replace(VERSION_PLACEHOLDER, content_version(root))
         return Response(
-            body,
+            render_service_worker(root),
             media_type="text/javascript",
-            headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+            headers={"Cache-Control": "no-cache, no-store", "Service-Worker-Allowed": "/"},
         )
 
     @router.get("/{path:path}")
-    def shell_file(path: str) -> Response:
+    def shell_file(path: str, request: Request) -> Response:
         if path.startswith("api/"):
             raise not_found("not_found", "No such API route")
         target = (root / path).resolve() if path else root / "index.html"
         if not target.is_relative_to(root):
             raise not_found("not_found", "Not found")
-        if target.is_file():
-            return FileResponse(target, headers={"Cache-Control": "no-cache"})
+        if target.is_file() and not any(p.startswith(".") for p in Path(path).parts):
+            return _file_response(request, target)
         if "." in Path(path).name:
             raise not_found("not_found", "Not found")
         # App routes such as /join/CODE open the shell; the app reads the path itself.
-        return FileResponse(root / "index.html", headers={"Cache-Control": "no-cache"})
+        return _file_response(request, root / "index.html")
 
     app.include_router(router)

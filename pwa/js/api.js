@@ -1,0 +1,73 @@
+// Talks to /api with the session token. Every answer is checked: a 200 that is not the
+// JSON we expect (a captive portal's login page) counts as a failure, never as success.
+
+import { kvGet } from "./db.js";
+
+const TIMEOUT_MS = 30000;
+
+export class ApiError extends Error {
+  constructor(kind, status = 0, code = "", retryAfterMs = null) {
+    super(`${kind} ${status} ${code}`);
+    this.kind = kind; // "network" | "http" | "not_json"
+    this.status = status;
+    this.code = code;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export function retryAfterMs(response, now = Date.now()) {
+  const value = response.headers.get("Retry-After");
+  if (!value) return null;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+// The raw Response, or an ApiError("network") when no answer came at all.
+export async function send(method, path, body, { token, timeout = TIMEOUT_MS } = {}) {
+  const bearer = token === undefined ? await kvGet("token") : token;
+  const headers = { Accept: "application/json" };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeout);
+  try {
+    return await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+      credentials: "same-origin",
+      redirect: "follow",
+      signal: controller.signal,
+    });
+  } catch {
+    throw new ApiError("network");
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// The parsed body when the answer really is JSON, otherwise null.
+export async function jsonBody(response) {
+  const type = response.headers.get("Content-Type") || "";
+  if (!type.includes("application/json")) return null;
+  try {
+    return await response.json();
+  } catch {
+    return null;
+  }
+}
+
+export async function request(method, path, body, options) {
+  const response = await send(method, path, body, options);
+  const data = response.status === 204 ? {} : await jsonBody(response);
+  if (!response.ok) {
+    throw new ApiError("http", response.status, data?.code || "", retryAfterMs(response));
+  }
+  if (data === null) throw new ApiError("not_json", response.status);
+  return data;
+}
+
+export const getJson = (path, options) => request("GET", path, undefined, options);
+export const postJson = (path, body, options) => request("POST", path, body, options);

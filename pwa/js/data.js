@@ -1,0 +1,91 @@
+// What the home and district screens show, fetched when there is a network and kept in
+// IndexedDB so the app opens with it offline.
+
+import { ApiError, getJson } from "./api.js";
+import { kvGet, kvSet } from "./db.js";
+import { outbox, stockholmDay } from "./outbox.js";
+
+const KEYS = ["me", "assignments", "districts", "totals", "today", "topics"];
+
+export async function cached() {
+  const values = await Promise.all(KEYS.map((key) => kvGet(`cache:${key}`)));
+  return Object.fromEntries(KEYS.map((key, i) => [key, values[i] ?? null]));
+}
+
+async function keep(key, value) {
+  await kvSet(`cache:${key}`, value);
+  return value;
+}
+
+// Fetches what is reachable; returns true when the session has ended (401).
+export async function refresh() {
+  let expired = false;
+  const guard = async (fn) => {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) expired = true;
+      return null;
+    }
+  };
+  const me = await guard(() => getJson("/api/me"));
+  if (expired) {
+    await outbox.pause();
+    return true;
+  }
+  if (!me) return false;
+  await keep("me", me);
+  const year = Number(stockholmDay().slice(0, 4));
+  const ak = me.aks?.[0];
+  const fetchedAt = Date.now();
+  await Promise.all([
+    guard(async () => keep("assignments", await getJson("/api/assignments/mine"))),
+    guard(async () => {
+      if (!ak) return;
+      const path = `/api/districts/progress?ak=${encodeURIComponent(ak)}`;
+      try {
+        await keep("districts", await getJson(path));
+      } catch (error) {
+        // Without progress figures the plain district list still lets the volunteer log.
+        const plain = await getJson(`/api/districts?ak=${encodeURIComponent(ak)}`);
+        await keep(
+          "districts",
+          plain.map((district) => ({ district, progress: null })),
+        );
+        if (!(error instanceof ApiError)) throw error;
+      }
+    }),
+    guard(async () => keep("totals", await getJson(`/api/totals?year=${year}`))),
+    guard(async () => {
+      const counts = await getJson("/api/me/today");
+      await keep("today", { day: stockholmDay(), fetched_at: fetchedAt, counts });
+    }),
+    guard(async () => keep("topics", await getJson("/api/topics"))),
+  ]);
+  if (expired) await outbox.pause();
+  return expired;
+}
+
+// Assigned districts first, then the AK's other prioritised ones.
+export function districtList(data) {
+  const assigned = (data.assignments || []).map((a) => ({
+    district: a.district,
+    progress: a.progress,
+    assigned: true,
+  }));
+  const seen = new Set(assigned.map((a) => a.district.id));
+  const others = (data.districts || [])
+    .filter((d) => d.district.prioritised && d.district.active !== false && !seen.has(d.district.id))
+    .map((d) => ({ district: d.district, progress: d.progress, assigned: false }));
+  return { assigned, others };
+}
+
+export function findDistrict(data, id) {
+  const { assigned, others } = districtList(data);
+  const all = [...assigned, ...others, ...(data.districts || [])];
+  return all.find((d) => d.district.id === id) || null;
+}
+
+export async function storeToken(token) {
+  await kvSet("token", token);
+}

@@ -1,0 +1,212 @@
+// District screen: one tap per door. The log is stored on the phone before anything else
+// happens; after "Samtal" an optional quick step adds topics and whether the person joined.
+
+import { kvGet, kvSet } from "./db.js";
+import { findDistrict } from "./data.js";
+import { isoWithOffset, newId, outbox, stockholmDay } from "./outbox.js";
+import { outcomeLabel } from "./status.js";
+import { h, plural, replace } from "./ui.js";
+
+export const UNDO_MS = 15000;
+const OUTCOMES = ["conversation", "not_home", "declined", "no_access"];
+
+export function renderDistrict(app, districtId) {
+  const found = findDistrict(app.data || {}, districtId);
+  const district = found?.district || { id: districtId, name: `Valdistrikt ${districtId}`, code: "" };
+  const shiftText = h("p", { class: "shift-count", id: "shift-count", "aria-live": "polite" });
+  const toast = h("div", { class: "toast", id: "undo-toast", role: "status" });
+  const grid = h("div", { class: "outcomes", role: "group", "aria-label": "Vad hände vid dörren?" });
+  const quick = h("section", { class: "quick card", id: "quick-step", "aria-labelledby": "quick-title" });
+  quick.hidden = true;
+  let shift = { district_id: districtId, day: stockholmDay(), doors: 0, conversations: 0 };
+  let undoTimer = null;
+  let held = null; // the conversation whose quick step is open
+  let busy = false;
+
+  kvGet("shift").then((saved) => {
+    if (saved && saved.district_id === districtId && saved.day === stockholmDay()) shift = saved;
+    showShift();
+  });
+
+  function showShift() {
+    shiftText.textContent = `Det här passet: ${plural(shift.doors, "dörr", "dörrar")}, varav ${plural(shift.conversations, "samtal", "samtal")}`;
+    shiftText.dataset.doors = String(shift.doors);
+  }
+
+  async function countShift(outcome, delta) {
+    shift.doors += delta;
+    if (outcome === "conversation") shift.conversations += delta;
+    showShift();
+    await kvSet("shift", shift);
+  }
+
+  for (const outcome of OUTCOMES) {
+    grid.append(
+      h(
+        "button",
+        {
+          type: "button",
+          class: `btn outcome outcome-${outcome}`,
+          dataset: { outcome },
+          on: { click: (event) => log(outcome, event.timeStamp) },
+        },
+        outcomeLabel(outcome),
+      ),
+    );
+  }
+
+  async function log(outcome, tappedAt) {
+    if (busy) return;
+    busy = true;
+    try {
+      await finishQuickStep();
+      const entry = {
+        id: newId(),
+        district_id: districtId,
+        occurred_at: isoWithOffset(new Date()),
+        outcome,
+        topics: [],
+        new_member: false,
+        left_material: false,
+      };
+      const isConversation = outcome === "conversation";
+      await outbox.addLog(entry, { hold: isConversation });
+      // Tap to stored: measured in the browser, read by bench/pwa_first_load.py.
+      performance.measure("knacka:tap-to-stored", { start: tappedAt, end: performance.now() });
+      await countShift(outcome, 1);
+      offerUndo(entry);
+      if (isConversation) openQuickStep(entry);
+    } finally {
+      busy = false;
+    }
+  }
+
+  function offerUndo(entry) {
+    clearTimeout(undoTimer);
+    replace(
+      toast,
+      h("span", {}, `Sparat: ${outcomeLabel(entry.outcome)}.`),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-small btn-quiet",
+          id: "undo",
+          on: { click: () => undo(entry) },
+        },
+        "Ångra",
+      ),
+    );
+    toast.hidden = false;
+    undoTimer = setTimeout(() => {
+      toast.hidden = true;
+      toast.replaceChildren();
+    }, UNDO_MS);
+  }
+
+  async function undo(entry) {
+    clearTimeout(undoTimer);
+    if (held?.id === entry.id) closeQuickStep();
+    await outbox.undo(entry.id);
+    await countShift(entry.outcome, -1);
+    replace(toast, h("span", {}, `Ångrat: ${outcomeLabel(entry.outcome)}.`));
+    undoTimer = setTimeout(() => {
+      toast.hidden = true;
+    }, 4000);
+  }
+
+  function toggle(label, id) {
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "chip",
+        id,
+        "aria-pressed": "false",
+        on: {
+          click: (event) => {
+            const button = event.currentTarget;
+            button.setAttribute("aria-pressed", String(button.getAttribute("aria-pressed") !== "true"));
+          },
+        },
+      },
+      label,
+    );
+  }
+
+  function openQuickStep(entry) {
+    held = { id: entry.id };
+    const topics = app.data?.topics || [];
+    const chips = topics.map((t) => {
+      const chip = toggle(t.label);
+      chip.dataset.topic = t.slug;
+      return chip;
+    });
+    const member = toggle("Blev medlem", "new-member");
+    const material = toggle("Lämnade material", "left-material");
+    held.read = () => ({
+      topics: chips.filter((c) => c.getAttribute("aria-pressed") === "true").map((c) => c.dataset.topic),
+      new_member: member.getAttribute("aria-pressed") === "true",
+      left_material: material.getAttribute("aria-pressed") === "true",
+    });
+    replace(
+      quick,
+      h("h2", { id: "quick-title" }, "Samtal sparat"),
+      topics.length
+        ? [
+            h("p", { id: "topics-label" }, "Vad pratade ni om? (frivilligt)"),
+            h("div", { class: "chips", role: "group", "aria-labelledby": "topics-label" }, chips),
+          ]
+        : null,
+      h("div", { class: "chips", role: "group", "aria-label": "Mer om samtalet (frivilligt)" }, member, material),
+      h(
+        "button",
+        { type: "button", class: "btn btn-primary btn-wide", id: "quick-done", on: { click: () => finishQuickStep(true) } },
+        "Klar",
+      ),
+    );
+    quick.hidden = false;
+    grid.hidden = true;
+    quick.querySelector("h2").setAttribute("tabindex", "-1");
+    quick.querySelector("h2").focus();
+  }
+
+  function closeQuickStep() {
+    held = null;
+    quick.hidden = true;
+    quick.replaceChildren();
+    grid.hidden = false;
+  }
+
+  async function finishQuickStep(focusGrid = false) {
+    if (!held) return;
+    const { id, read } = held;
+    const details = read();
+    closeQuickStep();
+    await outbox.finishHeld(id, details);
+    if (details.new_member) app.rerender?.();
+    if (focusGrid) grid.querySelector("button")?.focus();
+  }
+
+  toast.hidden = true;
+  const node = h(
+    "section",
+    { class: "screen" },
+    h("a", { href: "/", "data-link": true, class: "back" }, "← Alla valdistrikt"),
+    h("h1", {}, district.name),
+    district.code ? h("p", { class: "muted" }, `Valdistrikt ${district.code}`) : null,
+    shiftText,
+    quick,
+    grid,
+    toast,
+  );
+  showShift();
+  return {
+    node,
+    leave() {
+      clearTimeout(undoTimer);
+      // Leaving the screen sends the conversation as it is.
+      finishQuickStep();
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// Home: today's own count, the AK's progress against this year's goal, and the districts
+// (assigned first, then the AK's other prioritised ones), all from the phone's copy.
+
+import { send } from "./api.js";
+import { kvDelete, kvGet } from "./db.js";
+import { districtList } from "./data.js";
+import { outbox } from "./outbox.js";
+import { bar, fmt, h, pct, plural, replace } from "./ui.js";
+
+export function renderHome(app) {
+  const node = h("section", { class: "screen" });
+  let alive = true;
+
+  async function update() {
+    if (!alive) return;
+    const data = app.data || {};
+    const today = await outbox.today(data.today);
+    if (!alive) return;
+    const me = data.me;
+    const ak = me?.aks?.[0];
+    const akTotals = data.totals?.aks?.find((a) => a.ak === ak);
+    const { assigned, others } = districtList(data);
+
+    replace(
+      node,
+      h("h1", {}, me ? `Hej ${me.name}!` : "Hej!"),
+      h(
+        "section",
+        { class: "card", "aria-labelledby": "today-title" },
+        h("h2", { id: "today-title" }, "Du idag"),
+        h(
+          "p",
+          { class: "big-number", id: "today-count" },
+          plural(today.doors, "dörr", "dörrar"),
+        ),
+        h(
+          "p",
+          {},
+          `${plural(today.conversations, "samtal", "samtal")}`,
+          today.new_members ? `, ${plural(today.new_members, "ny medlem", "nya medlemmar")}` : "",
+        ),
+      ),
+      akTotals
+        ? h(
+            "section",
+            { class: "card", "aria-labelledby": "ak-title", id: "ak-progress" },
+            h("h2", { id: "ak-title" }, `${akTotals.name} i år`),
+            h(
+              "p",
+              {},
+              `${fmt(akTotals.conversations)} av ${fmt(akTotals.conversation_goal)} samtal `,
+              h("span", { class: "muted" }, `(${pct(akTotals.conversations, akTotals.conversation_goal)} av målet)`),
+            ),
+            bar(akTotals.conversations, akTotals.conversation_goal, `Samtal i ${akTotals.name} mot årets mål`),
+            h(
+              "p",
+              { class: "muted" },
+              `${plural(akTotals.doors, "dörr", "dörrar")} · ${plural(akTotals.members, "ny medlem", "nya medlemmar")} vid dörren`,
+              akTotals.member_goal ? ` (mål netto ${fmt(akTotals.member_goal)})` : "",
+            ),
+          )
+        : null,
+      districtSection("mine-title", "Dina valdistrikt", assigned, "Du har inga tilldelade valdistrikt än."),
+      districtSection(
+        "others-title",
+        "Andra prioriterade valdistrikt",
+        others,
+        me ? "Det finns inga fler prioriterade valdistrikt." : "Anslut till nätet för att hämta valdistrikten.",
+      ),
+      h(
+        "section",
+        { class: "card card-quiet" },
+        h("button", { type: "button", class: "btn btn-quiet btn-wide", id: "logout", on: { click: logout } }, "Logga ut"),
+      ),
+      logoutDialog,
+    );
+  }
+
+  function districtSection(id, title, items, empty) {
+    return h(
+      "section",
+      { "aria-labelledby": id },
+      h("h2", { id }, title),
+      items.length === 0
+        ? h("p", { class: "muted" }, empty)
+        : h(
+            "ul",
+            { class: "district-list" },
+            items.map(({ district, progress, assigned }) =>
+              h(
+                "li",
+                {},
+                h(
+                  "a",
+                  {
+                    href: `/d/${district.id}`,
+                    "data-link": true,
+                    class: "district-link",
+                    dataset: { districtId: String(district.id) },
+                  },
+                  h("span", { class: "district-name" }, district.name),
+                  assigned ? h("span", { class: "tag" }, "Tilldelat dig") : null,
+                  progress
+                    ? h(
+                        "span",
+                        { class: "district-progress" },
+                        `${plural(progress.conversations_year, "samtal", "samtal")} i år · ${plural(progress.doors_today, "dörr", "dörrar")} idag`,
+                      )
+                    : null,
+                ),
+              ),
+            ),
+          ),
+    );
+  }
+
+  const logoutDialog = h("dialog", { id: "logout-dialog", "aria-labelledby": "logout-title" });
+
+  async function logout() {
+    const waiting = outbox.waiting;
+    if (waiting > 0) {
+      replace(
+        logoutDialog,
+        h("h2", { id: "logout-title" }, `${plural(waiting, "logg", "loggar")} är inte skickade`),
+        h(
+          "p",
+          {},
+          "Loggar du ut nu stannar de i telefonen och skickas först när någon loggar in här igen. Skicka dem först om du kan.",
+        ),
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "button", class: "btn btn-primary", on: { click: () => logoutDialog.close() } }, "Avbryt"),
+          h("button", { type: "button", class: "btn btn-quiet", id: "logout-anyway", on: { click: reallyLogout } }, "Logga ut ändå"),
+        ),
+      );
+      logoutDialog.showModal();
+      return;
+    }
+    await reallyLogout();
+  }
+
+  async function reallyLogout() {
+    if (logoutDialog.open) logoutDialog.close();
+    // Ends the session on the server when it can; the phone forgets it either way.
+    const token = await kvGet("token");
+    send("POST", "/api/auth/logout", undefined, { token, timeout: 5000 }).catch(() => {});
+    await kvDelete("token");
+    for (const key of ["me", "assignments", "districts", "totals", "today"]) await kvDelete(`cache:${key}`);
+    await app.reloadData();
+    app.navigate("/", { replace: true });
+  }
+
+  update();
+  return {
+    node,
+    update,
+    outboxChanged: update,
+    leave() {
+      alive = false;
+    },
+  };
+}

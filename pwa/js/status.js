@@ -1,0 +1,180 @@
+// What is always on screen: how many logs wait, the offline banner, a request to sign in
+// again, refused logs, and the offer of a new version.
+
+import { refresh } from "./data.js";
+import { outbox } from "./outbox.js";
+import { h, hhmm, plural, replace, time } from "./ui.js";
+
+const OUTCOME_LABEL = {
+  conversation: "Samtal",
+  not_home: "Ej hemma",
+  declined: "Nej tack",
+  no_access: "Kom inte in",
+};
+
+const REASON = {
+  conflict: "En annan logg med samma id finns redan hos servern.",
+  invalid_id: "Loggen har ett felaktigt id.",
+  unknown_outcome: "Servern känner inte igen utfallet.",
+  unknown_district: "Valdistriktet finns inte längre.",
+  district_not_allowed: "Du får inte logga i det här valdistriktet.",
+  invalid_occurred_at: "Telefonens tid för loggen gick inte att läsa.",
+  unknown_topic: "Ett av ämnena finns inte längre.",
+  unknown_field: "Loggen innehöll något som servern inte tar emot.",
+  invalid_item: "Loggen var inte giltig.",
+  payload_too_large: "Loggen var för stor.",
+};
+
+const ERROR_TEXT = {
+  network: "Fick ingen kontakt med servern.",
+  not_json: "Nätet svarade med en annan sida än Knacka. Du kan behöva logga in på nätverket.",
+  no_ack: "Servern bekräftade inga loggar.",
+  too_large: "Servern tog inte emot loggen.",
+};
+
+export function reasonText(code) {
+  return REASON[code] || `Servern sa nej (${code}).`;
+}
+
+export function outcomeLabel(outcome) {
+  return OUTCOME_LABEL[outcome] || outcome;
+}
+
+function errorText(reason) {
+  if (ERROR_TEXT[reason]) return ERROR_TEXT[reason];
+  if (/^http_(429|503)$/.test(reason)) return "Servern har mycket att göra just nu.";
+  if (/^http_5/.test(reason)) return "Servern har ett fel just nu.";
+  return `Servern svarade med fel (${reason.replace("http_", "")}).`;
+}
+
+export function initStatus(app) {
+  const header = document.getElementById("status");
+  const banners = document.getElementById("banners");
+  const count = h("p", { class: "outbox-count", id: "outbox-count" });
+  const detail = h("p", { class: "outbox-detail", id: "outbox-detail" });
+  const sendNow = h(
+    "button",
+    { type: "button", class: "btn btn-small", id: "send-now", on: { click: () => outbox.now("button") } },
+    "Skicka nu",
+  );
+  replace(header, h("div", { class: "outbox-text" }, count, detail), sendNow);
+
+  const offline = h(
+    "div",
+    { class: "banner banner-offline", id: "offline-banner", role: "status" },
+    h("strong", {}, "Du är offline. "),
+    "Dina loggar är sparade i telefonen och skickas när du har nät igen.",
+  );
+  const expired = h("div", { class: "banner banner-warn", id: "signin-banner", role: "alert" });
+  const update = h("div", { class: "banner banner-info", id: "update-banner", role: "status" });
+  const refusedBox = h("div", { id: "refused" });
+  replace(banners, offline, expired, update, refusedBox);
+  offline.hidden = true;
+  expired.hidden = true;
+  update.hidden = true;
+
+  let lastWaiting = outbox.waiting;
+  let refreshing = false;
+  async function onChange() {
+    const waiting = outbox.waiting;
+    count.textContent =
+      waiting === 0 ? "Alla loggar är skickade" : `${plural(waiting, "logg väntar", "loggar väntar")} på att skickas`;
+    count.dataset.waiting = String(waiting);
+    let text = "";
+    if (outbox.paused) text = "Väntar på att du loggar in igen.";
+    else if (outbox.sending) text = "Skickar …";
+    else if (waiting > 0 && outbox.lastError) {
+      text = errorText(outbox.lastError);
+      if (outbox.nextAt) text += ` Nytt försök kl. ${time(outbox.nextAt)}.`;
+    }
+    detail.textContent = text;
+    detail.hidden = text === "";
+    sendNow.hidden = waiting === 0 || outbox.paused;
+    expired.hidden = !outbox.paused;
+    if (outbox.paused) {
+      replace(
+        expired,
+        h("strong", {}, "Du behöver logga in igen. "),
+        waiting > 0
+          ? `Dina ${plural(waiting, "logg", "loggar")} är sparade i telefonen och skickas när du har loggat in. `
+          : "",
+        "Be din organisatör om en ny inbjudningslänk och öppna den på den här telefonen.",
+      );
+    }
+    await renderRefused(refusedBox);
+    // Everything went out: fetch fresh figures so today's count and progress follow.
+    if (lastWaiting > 0 && waiting === 0 && !outbox.paused && !refreshing && navigator.onLine) {
+      refreshing = true;
+      refresh()
+        .then(() => app.reloadData())
+        .then(() => app.rerender())
+        .finally(() => {
+          refreshing = false;
+        });
+    } else {
+      app.screen?.outboxChanged?.();
+    }
+    lastWaiting = waiting;
+  }
+  outbox.addEventListener("change", onChange);
+  onChange();
+
+  const online = () => {
+    offline.hidden = navigator.onLine;
+  };
+  window.addEventListener("online", online);
+  window.addEventListener("offline", online);
+  online();
+
+  app.offerUpdate = (apply) => {
+    replace(
+      update,
+      h("span", {}, "Det finns en ny version av Knacka. Dina loggar finns kvar. "),
+      h("button", { type: "button", class: "btn btn-small", id: "update-button", on: { click: apply } }, "Ny version – ladda om"),
+    );
+    update.hidden = false;
+  };
+
+  async function renderRefused(box) {
+    const refused = (await outbox.entries()).filter((e) => e.state === "refused");
+    if (refused.length === 0) {
+      box.replaceChildren();
+      return;
+    }
+    const names = new Map();
+    for (const d of app.data?.districts || []) names.set(d.district.id, d.district.name);
+    for (const a of app.data?.assignments || []) names.set(a.district.id, a.district.name);
+    replace(
+      box,
+      h(
+        "section",
+        { class: "banner banner-error", "aria-labelledby": "refused-title" },
+        h("h2", { id: "refused-title" }, `${plural(refused.length, "logg", "loggar")} togs inte emot`),
+        h("p", {}, "Servern sa nej till de här. De finns kvar här tills du tar bort dem."),
+        h(
+          "ul",
+          { class: "refused-list" },
+          refused.map((e) =>
+            h(
+              "li",
+              { class: "refused-item", dataset: { id: e.id, code: e.code || "" } },
+              h(
+                "p",
+                {},
+                e.kind === "void"
+                  ? "Ångring av en logg"
+                  : `${outcomeLabel(e.log.outcome)}, ${names.get(e.log.district_id) || `valdistrikt ${e.log.district_id}`}, kl. ${hhmm(e.log.occurred_at)}`,
+              ),
+              h("p", { class: "muted" }, reasonText(e.code)),
+              h(
+                "button",
+                { type: "button", class: "btn btn-small btn-quiet", on: { click: () => outbox.dismiss(e.key) } },
+                "Ta bort",
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
