@@ -149,15 +149,20 @@ class StandIn:
             self.calls.clear()
             self.voids.clear()
 
-    def wait_for_calls(self, count: int, timeout: float = 30.0) -> list[SyncCall]:
-        """Blocks until at least `count` /api/sync calls arrived; returns them all."""
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+        """Blocks until the condition over what the stand-in received holds."""
         deadline = time.monotonic() + timeout
         with self.changed:
-            while len(self.calls) < count:
+            while not condition():
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(f"{len(self.calls)} sync calls, wanted {count}")
+                    raise TimeoutError("the stand-in did not receive what was expected")
                 self.changed.wait(left)
+
+    def wait_for_calls(self, count: int, timeout: float = 30.0) -> list[SyncCall]:
+        """Blocks until at least `count` /api/sync calls arrived; returns them all."""
+        self.wait_until(lambda: len(self.calls) >= count, timeout)
+        with self.lock:
             return list(self.calls)
 
     def sync(self, body: dict[str, Any], authorization: str | None) -> Answer:
@@ -232,8 +237,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(self.standin.sync(body, self.headers.get("Authorization")))
         elif path.startswith("/api/logs/") and path.endswith("/void"):
             log_id = path.split("/")[3]
-            with self.standin.lock:
+            with self.standin.changed:
                 self.standin.voids.append(log_id)
+                self.standin.changed.notify_all()
             self._send(Answer.json(200, {"id": log_id, "voided_at": "2026-01-01T00:00:00Z"}))
         elif path == "/api/auth/logout":
             self._send(Answer(status=204))
