@@ -11,6 +11,7 @@ from api.db import make_engine
 from api.errors import KnackaError
 from api.migrate import upgrade_to_head
 from api.models import Role
+from api.observability import configure_logging
 from api.seed import SeedError, read_plan, seed_plan
 
 app = typer.Typer(help="Knacka: dörrknackning för Socialdemokraterna i Göteborgsområdet.")
@@ -63,6 +64,8 @@ def serve(
     """Migrate, seed an empty database, and serve the API and the PWA on one port."""
     import uvicorn
 
+    settings = get_settings()
+    configure_logging(json_logs=settings.log_json)
     _migrate_and_seed(seed=True)
     typer.echo(f"Knacka listens on http://{host}:{port}/")
     uvicorn.run(
@@ -72,6 +75,7 @@ def serve(
         workers=workers,
         proxy_headers=True,
         timeout_graceful_shutdown=20,
+        log_config=None,
     )
 
 
