@@ -1,16 +1,19 @@
 """The `knacka` command: serve, migrate, seed, user add."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
 from api import crud
+from api.backup import BackupError, backup, restore
 from api.config import get_settings
 from api.db import make_engine
 from api.errors import KnackaError
 from api.migrate import upgrade_to_head
 from api.models import Role
+from api.observability import configure_logging
 from api.seed import SeedError, read_plan, seed_plan
 
 app = typer.Typer(help="Knacka: dörrknackning för Socialdemokraterna i Göteborgsområdet.")
@@ -63,6 +66,8 @@ def serve(
     """Migrate, seed an empty database, and serve the API and the PWA on one port."""
     import uvicorn
 
+    settings = get_settings()
+    configure_logging(json_logs=settings.log_json)
     _migrate_and_seed(seed=True)
     typer.echo(f"Knacka listens on http://{host}:{port}/")
     uvicorn.run(
@@ -72,7 +77,37 @@ def serve(
         workers=workers,
         proxy_headers=True,
         timeout_graceful_shutdown=20,
+        log_config=None,
     )
+
+
+@app.command("backup")
+def backup_command(
+    target: Annotated[Path, typer.Argument(help="File to write the backup to")],
+) -> None:
+    """Back up the database while Knacka runs (SQLite online backup, or pg_dump)."""
+    try:
+        backup(get_settings().effective_database_url, target)
+    except BackupError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Backup written to {target}.")
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A file made by `knacka backup`")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the database without asking")] = False,
+) -> None:
+    """Replace the database with a backup. Stop the API first."""
+    if not yes:
+        typer.confirm("This replaces everything in the database. Continue?", abort=True)
+    try:
+        restore(get_settings().effective_database_url, source)
+    except BackupError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Restored from {source}.")
 
 
 @user_app.command("add")

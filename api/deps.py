@@ -12,6 +12,7 @@ from api.config import Settings
 from api.crud import find_session, user_ak_slugs
 from api.db import utcnow
 from api.errors import KnackaError
+from api.live import attach
 from api.models import AuthSession, Role, User
 
 
@@ -22,6 +23,7 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_db(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine, expire_on_commit=False) as session:
+        attach(session, request.app.state.live)
         yield session
 
 

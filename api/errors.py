@@ -3,7 +3,11 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 class KnackaError(Exception):
@@ -61,6 +65,20 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The database is down or busy: nothing was stored, so the client retries the same ids.
+        return JSONResponse(
+            {
+                "detail": "The database is unavailable, try again shortly",
+                "code": "database_unavailable",
+            },
+            status_code=503,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+
+    for exc_class in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(exc_class, _database_unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

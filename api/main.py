@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from api.config import Settings, get_settings
 from api.db import make_engine
 from api.errors import install_error_handlers
+from api.live import Live
+from api.observability import RequestContext, metrics_router
 from api.pwa import mount_pwa
 from api.routes import api_router
 from api.web import BodySizeLimit, SecurityHeaders
@@ -16,10 +18,13 @@ from api.web import BodySizeLimit, SecurityHeaders
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.effective_database_url)
+    live = Live(settings.effective_database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await live.start()
         yield
+        await live.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -30,9 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.live = live
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(metrics_router)
     mount_pwa(app, settings.pwa_dir)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
+    app.add_middleware(RequestContext)
     return app

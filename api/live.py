@@ -1,0 +1,160 @@
+"""Live change events: what open streams listen to, across API processes.
+
+A write announces a change inside its own transaction. On PostgreSQL that is a NOTIFY, which
+PostgreSQL delivers on commit to every API process's listener (and never for a rollback); on
+SQLite, where there is one process, the change is published in-process after the commit.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import psycopg
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+log = logging.getLogger("knacka.live")
+
+CHANNEL = "knacka_live"
+_PENDING = "knacka_live_pending"
+_LIVE = "knacka_live"
+
+
+class Broker:
+    """Fans events out to the subscribers (open streams) of this process."""
+
+    def __init__(self) -> None:
+        self._subscribers: set[asyncio.Queue[str]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.version = 0
+        self._snapshots: dict[Any, tuple[int, asyncio.Future[Any]]] = {}
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def subscribe(self) -> asyncio.Queue[str]:
+        # Small queues: a stream only needs to know that something changed, not how often.
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=8)
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[str]) -> None:
+        self._subscribers.discard(queue)
+
+    def publish(self, payload: str) -> None:
+        """Deliver now; call from the broker's event loop."""
+        self.version += 1
+        for queue in list(self._subscribers):
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(payload)
+
+    def publish_threadsafe(self, payload: str) -> None:
+        """Deliver from any thread (routes run in a thread pool)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self.publish, payload)
+
+    async def snapshot(self, key: Any, compute: Callable[[], Awaitable[Any]]) -> Any:
+        """One computation per change and key, shared by every stream of this process."""
+        version = self.version
+        cached = self._snapshots.get(key)
+        if cached is not None and cached[0] == version:
+            return await asyncio.shield(cached[1])
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._snapshots[key] = (version, future)
+        try:
+            future.set_result(await compute())
+        except BaseException as exc:
+            future.set_exception(exc)
+            self._snapshots.pop(key, None)
+            raise
+        return future.result()
+
+
+class Live:
+    """The process's broker plus, on PostgreSQL, the LISTEN connection that feeds it."""
+
+    def __init__(self, database_url: str) -> None:
+        self.broker = Broker()
+        self.database_url = database_url
+        self.is_postgres = database_url.startswith("postgresql")
+        self._task: asyncio.Task[None] | None = None
+        self.listening = asyncio.Event()
+
+    async def start(self) -> None:
+        self.broker.bind(asyncio.get_running_loop())
+        if self.is_postgres:
+            self._task = asyncio.create_task(self._listen(), name="knacka-live-listen")
+        else:
+            self.listening.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _conninfo(self) -> str:
+        url = make_url(self.database_url).set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(self._conninfo(), autocommit=True)
+                async with conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening.set()
+                    delay = 0.5
+                    # Events may have been missed while disconnected: streams re-read.
+                    self.broker.publish("resync")
+                    async for notify in conn.notifies():
+                        self.broker.publish(notify.payload)
+            except asyncio.CancelledError:
+                raise
+            except (psycopg.Error, OSError) as exc:
+                self.listening.clear()
+                log.warning("live listener lost the database (%s); retrying", exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+def attach(session: Session, live: Live) -> None:
+    """Lets writes made in this session announce changes (see `announce`)."""
+    session.info[_LIVE] = live
+
+
+def announce(session: Session, payload: str) -> None:
+    """Announce a change made in the session's open transaction; delivered only if it commits."""
+    live: Live | None = session.info.get(_LIVE)
+    if live is None:
+        return
+    if live.is_postgres:
+        session.execute(
+            text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+        )
+    else:
+        session.info.setdefault(_PENDING, []).append(payload)
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    live: Live | None = session.info.get(_LIVE)
+    if pending and live is not None:
+        for payload in pending:
+            live.broker.publish_threadsafe(payload)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
