@@ -23,6 +23,8 @@ const REASON = {
   unknown_field: "Loggen innehöll något som servern inte tar emot.",
   invalid_item: "Loggen var inte giltig.",
   payload_too_large: "Loggen var för stor.",
+  void_window_passed: "Det har gått för lång tid för att ångra. Be din organisatör ta bort loggen.",
+  forbidden: "Du får inte ändra den här loggen.",
 };
 
 const ERROR_TEXT = {
@@ -154,25 +156,28 @@ export function initStatus(app) {
         h(
           "ul",
           { class: "refused-list" },
-          refused.map((e) =>
-            h(
+          refused.map((e) => {
+            const what =
+              e.kind === "void"
+                ? "Ångring av en logg"
+                : `${outcomeLabel(e.log.outcome)}, ${names.get(e.log.district_id) || `valdistrikt ${e.log.district_id}`}, kl. ${hhmm(e.log.occurred_at)}`;
+            return h(
               "li",
               { class: "refused-item", dataset: { id: e.id, code: e.code || "" } },
-              h(
-                "p",
-                {},
-                e.kind === "void"
-                  ? "Ångring av en logg"
-                  : `${outcomeLabel(e.log.outcome)}, ${names.get(e.log.district_id) || `valdistrikt ${e.log.district_id}`}, kl. ${hhmm(e.log.occurred_at)}`,
-              ),
+              h("p", {}, what),
               h("p", { class: "muted" }, reasonText(e.code)),
               h(
                 "button",
-                { type: "button", class: "btn btn-small btn-quiet", on: { click: () => outbox.dismiss(e.key) } },
+                {
+                  type: "button",
+                  class: "btn btn-small btn-quiet",
+                  "aria-label": `Ta bort: ${what}`,
+                  on: { click: () => outbox.dismiss(e.key) },
+                },
                 "Ta bort",
               ),
-            ),
-          ),
+            );
+          }),
         ),
       ),
     );

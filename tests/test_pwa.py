@@ -1,0 +1,129 @@
+"""The PWA as the server delivers it: /sw.js carries a content hash and the precache list,
+shell files go out gzip-compressed with ETags, app routes open the shell, the manifest
+and icons are complete, and the first load stays within its budget."""
+
+import gzip
+import json
+import re
+import shutil
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.config import REPO_ROOT
+from api.main import create_app
+from api.pwa import shell
+from tests.conftest import make_settings
+
+PWA = REPO_ROOT / "pwa"
+FIRST_LOAD_BUDGET = 60 * 1024
+
+
+@pytest.fixture
+def pwa_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "pwa"
+    shutil.copytree(PWA, target)
+    return target
+
+
+@pytest.fixture
+def pwa_client(database_url: str, pwa_copy: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings(database_url, pwa_dir=pwa_copy))) as client:
+        yield client
+
+
+def precache_of(sw_source: str) -> list[str]:
+    match = re.search(r"const PRECACHE = (\[.*?\]);", sw_source)
+    assert match, "the precache list was not written into /sw.js"
+    return list(json.loads(match.group(1)))
+
+
+def version_of(sw_source: str) -> str:
+    match = re.search(r'const VERSION = "([0-9a-f]{16})";', sw_source)
+    assert match, "the version was not written into /sw.js"
+    return match.group(1)
+
+
+def test_sw_carries_the_content_hash_and_every_shell_file(pwa_client: TestClient, pwa_copy):
+    response = pwa_client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "no-cache" in response.headers["cache-control"]
+    assert version_of(response.text) == shell(pwa_copy).version
+    files = {"/" + p.relative_to(pwa_copy).as_posix() for p in pwa_copy.rglob("*") if p.is_file()}
+    assert set(precache_of(response.text)) == files - {"/sw.js"}
+    for needed in ("/index.html", "/app.js", "/js/outbox.js", "/css/app.css"):
+        assert needed in precache_of(response.text)
+    assert "__SW_" not in response.text
+
+
+def test_a_deploy_changes_the_version_and_the_list_without_a_restart(
+    pwa_client: TestClient, pwa_copy: Path
+):
+    before = pwa_client.get("/sw.js").text
+    (pwa_copy / "js" / "extra.js").write_text("export const x = 1;\n", encoding="utf-8")
+    after = pwa_client.get("/sw.js").text
+    assert version_of(after) != version_of(before)
+    assert "/js/extra.js" in precache_of(after)
+    css = pwa_copy / "css" / "app.css"
+    css.write_text(css.read_text(encoding="utf-8") + "/* 2 */", encoding="utf-8")
+    assert version_of(pwa_client.get("/sw.js").text) != version_of(after)
+
+
+def test_shell_files_are_gzipped_with_an_etag(pwa_client: TestClient):
+    response = pwa_client.get("/js/outbox.js", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert "export const outbox" in response.text  # the client unpacked it
+    etag = response.headers["etag"]
+    again = pwa_client.get("/js/outbox.js", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    plain = pwa_client.get("/js/outbox.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == response.text
+
+
+def test_app_routes_open_the_shell_and_unknown_files_do_not(pwa_client: TestClient):
+    for path in ("/", "/join/ABC123", "/d/42"):
+        response = pwa_client.get(path)
+        assert response.status_code == 200
+        assert '<script type="module" src="/app.js">' in response.text
+    assert pwa_client.get("/js/missing.js").status_code == 404
+    assert pwa_client.get("/api/nothing-here").status_code == 404
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_manifest_is_installable():
+    manifest = json.loads((PWA / "manifest.webmanifest").read_text(encoding="utf-8"))
+    assert manifest["name"] and manifest["short_name"] == "Knacka"
+    assert manifest["display"] == "standalone"
+    assert manifest["lang"] == "sv"
+    assert manifest["start_url"] == "/"
+    assert re.fullmatch(r"#[0-9a-f]{6}", manifest["theme_color"])
+    icons = {(i["sizes"], i.get("purpose", "any")): i["src"] for i in manifest["icons"]}
+    assert set(icons) == {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")}
+    for (sizes, _), src in icons.items():
+        width, height = png_size(PWA / src.lstrip("/"))
+        assert f"{width}x{height}" == sizes
+
+
+def test_first_load_fits_the_budget():
+    """Everything the phone downloads on its first visit (the whole shell, which the service
+    worker also keeps offline), gzip-compressed as served, stays under 60 KB."""
+    # The staff pages (/admin) are not part of a volunteer's first visit.
+    files = [p for p in shell(PWA).precache if not p.startswith("/admin")] + ["/sw.js"]
+    total = 0
+    for name in files:
+        body = (PWA / name.lstrip("/")).read_bytes()
+        total += len(body) if name.endswith(".png") else len(gzip.compress(body, 9))
+    assert total <= FIRST_LOAD_BUDGET, f"{total} bytes"
