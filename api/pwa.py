@@ -17,6 +17,9 @@ from api.errors import not_found
 VERSION_PLACEHOLDER = "__SW_VERSION__"
 PRECACHE_PLACEHOLDER = '"__SW_PRECACHE__"'
 SERVICE_WORKER = "sw.js"
+# Staff pages are part of the version hash but not of what every volunteer's phone keeps
+# offline: it keeps the volunteer's first visit light on a mobile data plan.
+STAFF_PAGES = "admin"
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 mimetypes.add_type("text/javascript", ".js")
 # Formats that are already compressed gain nothing from gzip.
@@ -63,7 +66,11 @@ def _shell(root: Path, signature: Signature) -> Shell:
     for rel, _, _ in signature:
         digest.update(rel.encode())
         digest.update((root / rel).read_bytes())
-    precache = ["/" + rel for rel, _, _ in signature if rel != SERVICE_WORKER]
+    precache = [
+        "/" + rel
+        for rel, _, _ in signature
+        if rel != SERVICE_WORKER and not rel.startswith(STAFF_PAGES)
+    ]
     return Shell(version=digest.hexdigest()[:16], precache=precache)
 
 

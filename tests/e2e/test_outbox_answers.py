@@ -279,3 +279,24 @@ def test_undo_drops_a_waiting_log_and_voids_a_sent_one(page: Page, standin: Stan
     assert standin.voids == [sent["id"]]
     eventually(page, lambda: outbox_entries(page) == [])
     assert len(standin.calls) == 1
+
+
+def test_logging_out_with_waiting_logs_warns_first_and_keeps_them(page: Page, standin: StandIn):
+    log_offline(page, 2)
+    queued = ids(outbox_entries(page))
+    page.get_by_role("link", name="← Alla valdistrikt").click()
+    page.get_by_role("button", name="Logga ut").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert "2 loggar är inte skickade" in dialog.inner_text()
+    dialog.get_by_role("button", name="Avbryt").click()
+    page.get_by_role("heading", name="Hej Anna!").wait_for()
+    page.get_by_role("button", name="Logga ut").click()
+    dialog.get_by_role("button", name="Logga ut ändå").click()
+    page.get_by_text("Du loggar in med en inbjudningslänk").wait_for()
+    assert ids(outbox_entries(page)) == queued
+    # The next sign-in on this phone sends them.
+    back_online(page)
+    join(page, "/join/IGEN")
+    wait_until_waiting(page, 0)
+    assert sorted(sent_ids(standin)) == queued

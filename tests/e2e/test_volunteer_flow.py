@@ -175,6 +175,31 @@ def test_invite_to_logged_doors_offline_and_back(
     assert errors.errors == []
 
 
+def test_undo_drops_a_waiting_log_and_voids_a_sent_one(
+    phone: BrowserContext, server: KnackaServer, organiser: str, districts: list[dict]
+):
+    page = phone.new_page()
+    name = first_name()
+    join(page, server.invite_path(organiser, AK), name)
+    user_id = server.volunteer_id(name)
+    open_district(page, districts[0]["name"])
+    phone.set_offline(True)
+    tap(page, "Ej hemma")
+    page.get_by_role("button", name="Ångra").click()
+    wait_until_waiting(page, 0)
+    phone.set_offline(False)
+    tap(page, "Nej tack")
+    wait_until_waiting(page, 0)
+    [sent] = rows_of(server, {user_id}).values()
+    page.get_by_role("button", name="Ångra").click()
+    page.locator("#undo-toast", has_text="Ångrat").wait_for()
+    eventually(page, lambda: outbox_entries(page) == [])
+    [row] = rows_of(server, {user_id}).values()
+    assert row["id"] == sent["id"] and row["outcome"] == "declined"
+    assert row["voided_at"] is not None
+    assert page.locator("#shift-count").get_attribute("data-doors") == "0"
+
+
 def test_server_down_then_back(
     phone: BrowserContext, server: KnackaServer, organiser: str, districts: list[dict]
 ):
