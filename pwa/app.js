@@ -79,23 +79,25 @@ async function boot() {
   await route();
   await outbox.start();
   registerServiceWorker(app);
-  if ((await kvGet("token")) && !outbox.paused) {
-    await refresh();
-    await app.reloadData();
-    app.rerender();
-  }
   window.addEventListener("online", async () => {
-    outbox.now("online");
-    if ((await kvGet("token")) && !outbox.paused) {
-      await refresh();
-      await app.reloadData();
-      app.rerender();
-    }
+    // Figures are fetched after the outbox went out, so today's count cannot double up.
+    await outbox.now("online");
+    await refreshFigures();
   });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") outbox.flush("visible");
   });
   document.documentElement.dataset.ready = "true";
+  await outbox.running;
+  await refreshFigures();
+}
+
+async function refreshFigures() {
+  if ((await kvGet("token")) && !outbox.paused) {
+    await refresh();
+    await app.reloadData();
+    app.rerender();
+  }
 }
 
 boot().catch((error) => {

@@ -33,7 +33,6 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data?.type === "skip-waiting") self.skipWaiting();
-  if (event.data?.type === "version") event.source?.postMessage({ type: "version", version: VERSION });
 });
 
 self.addEventListener("fetch", (event) => {

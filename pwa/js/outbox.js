@@ -58,6 +58,7 @@ class Outbox extends EventTarget {
     this.again = false;
     this.inflight = new Set();
     this.paused = false; // the session ended (401): wait for a new sign-in
+    this.failing = false; // the last try failed: wait for the timer (or online / "Skicka nu")
     this.sending = false;
     this.lastError = null; // why the last try failed, for the status line
     this.nextAt = null; // when the next automatic try happens
@@ -203,7 +204,7 @@ class Outbox extends EventTarget {
   // "online" or the "Skicka nu" button: the backoff starts over (Retry-After still counts).
   now(reason) {
     this.failures = 0;
-    this.flush(reason);
+    return this.flush(reason);
   }
 
   soon() {
@@ -232,7 +233,7 @@ class Outbox extends EventTarget {
         do {
           this.again = false;
           await this.run(reason);
-        } while (this.again && !this.paused && !this.timer);
+        } while (this.again && !this.paused && !this.failing);
       } finally {
         this.running = null;
         this.sending = false;
@@ -243,12 +244,14 @@ class Outbox extends EventTarget {
   }
 
   async run() {
-    if (this.paused) return;
+    // Signed out: the logs stay until someone signs in on this phone again.
+    if (this.paused || !(await kvGet("token"))) return;
     const wait = this.retryAfterUntil - Date.now();
     if (wait > 0) {
       if (!this.timer) this.schedule(wait);
       return;
     }
+    this.failing = false;
     this.clearTimer();
     this.nextAt = null;
     for (;;) {
@@ -278,6 +281,7 @@ class Outbox extends EventTarget {
   }
 
   fail(reason, retryAfter) {
+    this.failing = true;
     this.failures += 1;
     this.lastError = reason;
     this.sending = false;

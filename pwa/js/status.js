@@ -34,6 +34,8 @@ const ERROR_TEXT = {
   too_large: "Servern tog inte emot loggen.",
 };
 
+const REFRESH_EVERY_MS = 60 * 1000;
+
 export function reasonText(code) {
   return REASON[code] || `Servern sa nej (${code}).`;
 }
@@ -52,7 +54,7 @@ function errorText(reason) {
 export function initStatus(app) {
   const header = document.getElementById("status");
   const banners = document.getElementById("banners");
-  const count = h("p", { class: "outbox-count", id: "outbox-count" });
+  const count = h("p", { class: "outbox-count", id: "outbox-count", role: "status" });
   const detail = h("p", { class: "outbox-detail", id: "outbox-detail" });
   const sendNow = h(
     "button",
@@ -77,6 +79,7 @@ export function initStatus(app) {
 
   let lastWaiting = outbox.waiting;
   let refreshing = false;
+  let lastRefresh = Date.now();
   async function onChange() {
     const waiting = outbox.waiting;
     count.textContent =
@@ -104,9 +107,11 @@ export function initStatus(app) {
       );
     }
     await renderRefused(refusedBox);
-    // Everything went out: fetch fresh figures so today's count and progress follow.
-    if (lastWaiting > 0 && waiting === 0 && !outbox.paused && !refreshing && navigator.onLine) {
+    // Everything went out: fetch fresh figures (at most once a minute) so progress follows.
+    const due = Date.now() - lastRefresh > REFRESH_EVERY_MS;
+    if (lastWaiting > 0 && waiting === 0 && !outbox.paused && !refreshing && due && navigator.onLine) {
       refreshing = true;
+      lastRefresh = Date.now();
       refresh()
         .then(() => app.reloadData())
         .then(() => app.rerender())

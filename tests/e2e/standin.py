@@ -233,6 +233,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/api/auth/redeem":
             self._send(Answer.json(200, {"access_token": "standin-token", "token_type": "bearer"}))
         elif path == "/api/sync":
+            if self.headers.get("Authorization") != "Bearer standin-token":
+                self._send(Answer.json(401, {"detail": "Sign in", "code": "not_authenticated"}))
+                return
             body = json.loads(raw or b"{}")
             self._send(self.standin.sync(body, self.headers.get("Authorization")))
         elif path.startswith("/api/logs/") and path.endswith("/void"):
