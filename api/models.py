@@ -151,6 +151,8 @@ class AuthSession(SQLModel, table=True):
     )
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # A password-only session of a user who must still enrol TOTP: it may only enrol.
+    totp_pending: bool = False
 
 
 class LoginIn(SQLModel):
@@ -168,3 +170,7 @@ class TokenPublic(SQLModel):
 class Health(SQLModel):
     status: str
     database: str
+
+
+# Invites, throttling, TOTP and audit tables live in their own module; registered here.
+from api import account_models  # noqa: E402, F401
