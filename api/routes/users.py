@@ -108,9 +108,10 @@ def update_user(
 
 @router.put("/users/{user_id}/aks")  # noqa: FAST003 (the id is read by ManagedUser/ManagedInvite)
 def set_organiser_aks(
-    body: UserAksUpdate, target: ManagedUser, session: SessionDep, principal: CurrentStaff
+    principal: CurrentStaff, body: UserAksUpdate, target: ManagedUser, session: SessionDep
 ) -> UserDetail:
     """Staff change which AKs an organiser organises."""
+    # CurrentStaff comes first: dependencies run in order, so non-staff get 403, not 404.
     if target.user.role != Role.organiser:
         raise KnackaError(409, "not_an_organiser", "Bara organisatörer byter arbetarekommun här.")
     accounts.set_user_aks(session=session, user=target.user, slugs=body.aks)
