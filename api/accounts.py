@@ -20,6 +20,8 @@ from api.security import new_token, token_digest
 
 ERASED_NAME = "Borttagen användare"
 RECOVERY_CODE_COUNT = 10
+# 16 base32 characters: 80 bits, typed rarely and compared case-free.
+_RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 
 # --- Audit -----------------------------------------------------------------------------
 
@@ -234,7 +236,7 @@ def new_recovery_codes(*, session: Session, user: User, secret_key: str) -> list
     session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     codes = []
     for _ in range(RECOVERY_CODE_COUNT):
-        raw = pyotp.random_base32(16)
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(16))
         codes.append(f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}-{raw[12:]}".lower())
         assert user.id is not None
         session.add(

@@ -159,7 +159,7 @@ class LoginIn(SQLModel):
     model_config = STRICT
     email: str = Field(max_length=254)
     password: str = Field(max_length=1024)
-    totp: str | None = Field(default=None, max_length=16)
+    totp: str | None = Field(default=None, max_length=32)  # a TOTP or a recovery code
 
 
 class TokenPublic(SQLModel):
