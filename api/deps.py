@@ -106,6 +106,10 @@ CurrentStaff = Annotated[Principal, Depends(get_staff)]
 # --- Access decisions: every route uses these rather than checks of its own ------------
 
 
+# Ids are 32-bit on PostgreSQL: a larger one is a 422, not a database error.
+MAX_ID = 2**31 - 1
+
+
 def client_ip(request: Request) -> str:
     # uvicorn's proxy_headers has already put the trusted proxy's X-Forwarded-For here.
     return request.client.host if request.client else "unknown"
@@ -168,7 +172,7 @@ class ManagedUserRef:
 def get_managed_user(
     session: SessionDep,
     principal: CurrentManager,
-    user_id: Annotated[int, Path(ge=1)],
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> ManagedUserRef:
     target = session.get(User, user_id)
     if target is None:
@@ -185,7 +189,7 @@ ManagedUser = Annotated[ManagedUserRef, Depends(get_managed_user)]
 def get_managed_invite(
     session: SessionDep,
     principal: CurrentManager,
-    invite_id: Annotated[int, Path(ge=1)],
+    invite_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> Invite:
     invite = session.get(Invite, invite_id)
     if invite is None:

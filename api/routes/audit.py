@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query
 
 from api import accounts
 from api.account_models import AuditEventPublic
-from api.deps import CurrentStaff, SessionDep
+from api.deps import MAX_ID, CurrentStaff, SessionDep
 
 router = APIRouter(tags=["audit"])
 
@@ -14,7 +14,7 @@ def list_audit(
     session: SessionDep,
     principal: CurrentStaff,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[int | None, Query(ge=1, description="Events older than this id")] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Older than id")] = None,
 ) -> list[AuditEventPublic]:
     """Newest first: who read or changed people's data, what, and when."""
     events = accounts.list_audit(session=session, limit=limit, before_id=before)
