@@ -145,3 +145,24 @@ def test_an_organiser_cannot_invite_to_another_ak(client: TestClient, make_user:
     response = client.post("/api/invites", json={"ak": "lerum"}, headers=olle.headers)
     assert response.status_code == 403
     assert set(response.json()) == {"detail", "code"}
+
+
+def test_phones_redeeming_at_once_never_exceed_the_use_limit(
+    client: TestClient, make_user: MakeUser, db: Engine
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    olle = make_user("organiser", aks=["ale"])
+    for _ in range(3):
+        code = make_invite(client, olle, max_uses=3)["code"]
+
+        def attempt(n: int, code: str = code) -> int:
+            body = {"code": code, "name": f"Volontär {n}"}
+            return client.post("/api/auth/redeem", json=body).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = sorted(pool.map(attempt, range(8)))
+        assert results == [200] * 3 + [410] * 5
+    with Session(db) as session:
+        assert [i.uses for i in session.exec(select(Invite)).all()] == [3, 3, 3]
+        assert len(session.exec(select(User).where(User.role == "volunteer")).all()) == 9
