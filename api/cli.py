@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from api import crud
+from api import accounts, crud
 from api.backup import BackupError, backup, restore
 from api.config import get_settings
 from api.db import make_engine
@@ -132,6 +132,13 @@ def user_add(
                 role=role,
                 name=name or email.split("@")[0],
                 aks=aks,
+            )
+            accounts.audit(
+                session=session,
+                actor_id=None,
+                action="user.create",
+                target_user_id=user.id,
+                detail=f"{role.value} via command line: name, email, aks",
             )
             session.commit()
             typer.echo(f"Created {role.value} {user.email} (id {user.id}).")

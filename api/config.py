@@ -20,7 +20,14 @@ class Settings(BaseSettings):
     # Keys the HMAC that turns session tokens and invite codes into stored digests.
     secret_key: str = DEFAULT_SECRET
     public_url: str = "http://127.0.0.1:8000"
+    # Staff and organisers sign in again after this; a volunteer's phone stays signed in longer.
     session_ttl_hours: int = 24 * 30
+    volunteer_session_ttl_days: int = 60
+    invite_max_days: int = 7
+    # More than login_max_failures failures for one account (or per IP) within the window: 429.
+    login_max_failures: int = 5
+    login_ip_max_failures: int = 30
+    login_window_minutes: int = 15
     require_totp: bool = False
     seeds_dir: Path = REPO_ROOT / "seeds"
     pwa_dir: Path = REPO_ROOT / "pwa"

@@ -4,16 +4,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from api.account_models import Invite
 from api.config import Settings
-from api.crud import find_session, user_ak_slugs
+from api.crud import find_session, get_ak_by_slug, user_ak_slugs
 from api.db import utcnow
 from api.errors import KnackaError
 from api.live import attach
-from api.models import AuthSession, Role, User
+from api.models import Ak, AuthSession, Role, User
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -58,7 +59,7 @@ class Principal:
         return self.is_staff or (self.user.role == Role.organiser and ak_slug in self.aks)
 
 
-def get_principal(
+def get_principal_enrolling(
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -80,6 +81,18 @@ def get_principal(
     return Principal(user=user, auth=auth, aks=user_ak_slugs(session=session, user=user))
 
 
+# Also a session that still has to enrol TOTP: only for /me, logout and TOTP enrolment.
+CurrentUserEnrolling = Annotated[Principal, Depends(get_principal_enrolling)]
+
+
+def get_principal(principal: CurrentUserEnrolling) -> Principal:
+    if principal.auth.totp_pending:
+        raise KnackaError(
+            403, "totp_enrolment_required", "Slå på tvåstegsverifiering innan du fortsätter."
+        )
+    return principal
+
+
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
@@ -90,3 +103,103 @@ def get_staff(principal: CurrentUser) -> Principal:
 
 
 CurrentStaff = Annotated[Principal, Depends(get_staff)]
+
+
+# --- Access decisions: every route uses these rather than checks of its own ------------
+
+
+# Ids are 32-bit on PostgreSQL: a larger one is a 422, not a database error.
+MAX_ID = 2**31 - 1
+
+
+def client_ip(request: Request) -> str:
+    # uvicorn's proxy_headers has already put the trusted proxy's X-Forwarded-For here.
+    return request.client.host if request.client else "unknown"
+
+
+ClientIp = Annotated[str, Depends(client_ip)]
+
+
+def ensure_organises(principal: Principal, ak_slug: str) -> None:
+    """Organisers of that AK and staff pass; everyone else gets 403."""
+    if not principal.organises(ak_slug):
+        raise KnackaError(403, "forbidden", "Du kan bara hantera din egen arbetarekommun.")
+
+
+def get_manager(principal: CurrentUser) -> Principal:
+    if principal.role not in (Role.staff, Role.organiser):
+        raise KnackaError(403, "forbidden", "Bara organisatörer och distriktet kan göra det här.")
+    return principal
+
+
+# An organiser (of any AK) or staff; the object's AK is checked by the dependencies below.
+CurrentManager = Annotated[Principal, Depends(get_manager)]
+
+
+def get_managed_ak(
+    session: SessionDep,
+    principal: CurrentManager,
+    ak: Annotated[str, Query(max_length=40, description="AK slug")],
+) -> Ak:
+    ensure_organises(principal, ak)
+    return get_ak_by_slug(session=session, slug=ak)
+
+
+# The `?ak=` AK, which the caller organises (or the caller is staff).
+ManagedAk = Annotated[Ak, Depends(get_managed_ak)]
+
+
+def _hidden(kind: str) -> KnackaError:
+    # Someone else's object answers as if it did not exist: no field, not even existence, leaks.
+    return KnackaError(404, f"{kind}_not_found", "Finns inte.")
+
+
+def may_manage_user(principal: Principal, target: User, target_aks: list[str]) -> bool:
+    """Staff manage everyone; organisers manage the volunteers of an AK they organise."""
+    if principal.is_staff:
+        return True
+    return (
+        principal.role == Role.organiser
+        and target.role == Role.volunteer
+        and any(principal.organises(slug) for slug in target_aks)
+    )
+
+
+@dataclass
+class ManagedUserRef:
+    user: User
+    aks: list[str]
+
+
+def get_managed_user(
+    session: SessionDep,
+    principal: CurrentManager,
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+) -> ManagedUserRef:
+    target = session.get(User, user_id)
+    if target is None:
+        raise _hidden("user")
+    aks = user_ak_slugs(session=session, user=target)
+    if not may_manage_user(principal, target, aks):
+        raise _hidden("user")
+    return ManagedUserRef(user=target, aks=aks)
+
+
+ManagedUser = Annotated[ManagedUserRef, Depends(get_managed_user)]
+
+
+def get_managed_invite(
+    session: SessionDep,
+    principal: CurrentManager,
+    invite_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+) -> Invite:
+    invite = session.get(Invite, invite_id)
+    if invite is None:
+        raise _hidden("invite")
+    ak = session.get(Ak, invite.ak_id)
+    if ak is None or not principal.organises(ak.slug):
+        raise _hidden("invite")
+    return invite
+
+
+ManagedInvite = Annotated[Invite, Depends(get_managed_invite)]

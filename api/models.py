@@ -151,13 +151,15 @@ class AuthSession(SQLModel, table=True):
     )
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # A password-only session of a user who must still enrol TOTP: it may only enrol.
+    totp_pending: bool = False
 
 
 class LoginIn(SQLModel):
     model_config = STRICT
     email: str = Field(max_length=254)
     password: str = Field(max_length=1024)
-    totp: str | None = Field(default=None, max_length=16)
+    totp: str | None = Field(default=None, max_length=32)  # a TOTP or a recovery code
 
 
 class TokenPublic(SQLModel):
@@ -168,3 +170,7 @@ class TokenPublic(SQLModel):
 class Health(SQLModel):
     status: str
     database: str
+
+
+# Invites, throttling, TOTP and audit tables live in their own module; registered here.
+from api import account_models  # noqa: E402, F401

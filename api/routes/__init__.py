@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from api.routes import aks, auth, districts, goals, health
+from api.routes import aks, audit, auth, districts, goals, health, invites, users
 
 api_router = APIRouter(prefix="/api")
-for module in (health, auth, aks, districts, goals):
+for module in (health, auth, aks, districts, goals, invites, users, audit):
     api_router.include_router(module.router)

@@ -1,0 +1,23 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api import accounts
+from api.account_models import AuditEventPublic
+from api.deps import MAX_ID, CurrentStaff, SessionDep
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get("/audit")
+def list_audit(
+    session: SessionDep,
+    principal: CurrentStaff,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Older than id")] = None,
+) -> list[AuditEventPublic]:
+    """Newest first: who read or changed people's data, what, and when."""
+    events = accounts.list_audit(session=session, limit=limit, before_id=before)
+    accounts.audit(session=session, actor_id=principal.id, action="audit.read")
+    session.commit()
+    return [AuditEventPublic.model_validate(e, from_attributes=True) for e in events]

@@ -1,0 +1,68 @@
+from fastapi import APIRouter, status
+
+from api import accounts, crud
+from api.account_models import Invite, InviteCreate, InviteCreated, InvitePublic
+from api.deps import (
+    CurrentManager,
+    ManagedAk,
+    ManagedInvite,
+    SessionDep,
+    SettingsDep,
+    ensure_organises,
+)
+from api.qr import qr_svg
+
+router = APIRouter(tags=["invites"])
+
+
+def invite_public(invite: Invite, ak_slug: str) -> InvitePublic:
+    assert invite.id is not None
+    return InvitePublic(
+        id=invite.id,
+        ak=ak_slug,
+        created_at=invite.created_at,
+        expires_at=invite.expires_at,
+        max_uses=invite.max_uses,
+        uses=invite.uses,
+        revoked=invite.revoked_at is not None,
+    )
+
+
+@router.post("/invites", status_code=status.HTTP_201_CREATED)
+def create_invite(
+    body: InviteCreate, session: SessionDep, settings: SettingsDep, principal: CurrentManager
+) -> InviteCreated:
+    """A join link for the AK's volunteers; the code is in this answer only."""
+    ensure_organises(principal, body.ak)
+    ak = crud.get_ak_by_slug(session=session, slug=body.ak)
+    code, invite = accounts.create_invite(
+        session=session,
+        ak=ak,
+        created_by=principal.id,
+        max_uses=body.max_uses,
+        expires_in_days=min(body.expires_in_days, settings.invite_max_days),
+        secret_key=settings.secret_key,
+    )
+    session.commit()
+    assert invite.id is not None
+    url = f"{settings.public_url.rstrip('/')}/join/{code}"
+    return InviteCreated(
+        id=invite.id,
+        code=code,
+        url=url,
+        expires_at=invite.expires_at,
+        max_uses=invite.max_uses,
+        qr_svg=qr_svg(url),
+    )
+
+
+@router.get("/invites")
+def list_invites(session: SessionDep, ak: ManagedAk) -> list[InvitePublic]:
+    return [invite_public(i, ak.slug) for i in accounts.list_invites(session=session, ak=ak)]
+
+
+@router.delete("/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)  # noqa: FAST003 (the id is read by ManagedUser/ManagedInvite)
+def revoke_invite(invite: ManagedInvite, session: SessionDep) -> None:
+    """The link stops working; volunteers who already joined stay."""
+    accounts.revoke_invite(session=session, invite=invite)
+    session.commit()

@@ -1,0 +1,73 @@
+"""Start real servers for tests: `knacka serve` or the production shape, and wait for them."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from api.config import REPO_ROOT
+
+VENV = Path(sys.executable).parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNACKA_")}
+    env.update({"KNACKA_DATABASE_URL": database_url, "KNACKA_SECRET_KEY": "test-secret-key"})
+    env.update(extra)
+    return env
+
+
+def wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"server exited with {process.returncode}"
+        try:
+            if httpx.get(f"{base_url}/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{base_url} did not become healthy")
+
+
+@contextmanager
+def knacka_server(database_url: str, port: int | None = None, **env: str) -> Iterator[str]:
+    """`knacka serve` in a subprocess; yields its base URL."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [str(VENV / "bin" / "knacka"), "serve", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=server_env(database_url, **env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process)
+        yield base
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode

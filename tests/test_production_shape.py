@@ -1,0 +1,46 @@
+"""The production shape runs here: two API processes on one PostgreSQL behind nginx."""
+
+import signal
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.config import REPO_ROOT
+from tests.conftest import fresh_database
+from tests.support.servers import VENV, free_port, server_env, stop, wait_healthy
+
+pytestmark = pytest.mark.slow
+
+
+def test_nginx_spreads_requests_over_two_api_processes_and_stops_cleanly(tmp_path: Path):
+    with fresh_database("postgresql", tmp_path) as url:
+        port = free_port()
+        first_api_port = free_port()
+        process = subprocess.Popen(
+            ["bash", "scripts/prod.sh", str(port), "2"],
+            cwd=REPO_ROOT,
+            env=server_env(url, KNACKA_VENV=str(VENV), KNACKA_FIRST_API_PORT=str(first_api_port)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(base, process)
+            # Both processes must be up before nginx can spread the load over them.
+            for api_port in (first_api_port, first_api_port + 1):
+                wait_healthy(f"http://127.0.0.1:{api_port}", process)
+            upstreams = set()
+            with httpx.Client() as client:
+                for _ in range(20):
+                    response = client.get(f"{base}/api/health")
+                    assert response.json() == {"status": "ok", "database": "postgresql"}
+                    upstreams.add(response.headers["x-upstream"])
+                shell = client.get(f"{base}/", headers={"Accept-Encoding": "gzip"})
+            assert upstreams == {f"127.0.0.1:{first_api_port}", f"127.0.0.1:{first_api_port + 1}"}
+            assert shell.status_code == 200
+            assert "content-security-policy" in shell.headers
+        finally:
+            assert stop(process, signal.SIGTERM) == 0
