@@ -129,7 +129,8 @@ def test_invite_to_logged_doors_offline_and_back(
     page.reload()
     wait_ready(page)
     # Assigned district first, then the AK's other prioritised ones; the AK's goal shown.
-    page.locator(".district-link", has_text=assigned["name"]).wait_for()
+    mine_section = page.get_by_role("region", name="Dina valdistrikt")
+    mine_section.locator(".district-link", has_text=assigned["name"]).wait_for()
     links = page.locator(".district-link .district-name").all_inner_texts()
     assert links[0] == assigned["name"]
     assert districts[0]["name"] in links[1:]
