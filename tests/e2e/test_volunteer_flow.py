@@ -173,6 +173,10 @@ def test_invite_to_logged_doors_offline_and_back(
     assert len(members) == 1 and members[0]["topics"] != ""
     page.get_by_role("link", name="← Alla valdistrikt").click()
     page.locator("#today-count", has_text="7 dörrar").wait_for()
+    # The service worker keeps the app's files only, never an API answer.
+    cached = cached_paths(page)
+    assert "/index.html" in cached and "/js/outbox.js" in cached
+    assert [p for p in cached if p.startswith("/api/")] == []
     assert errors.errors == []
 
 
@@ -321,6 +325,22 @@ def test_expired_session_never_drops_a_log(
     assert set(held) == {m["id"] for m in mine(page)}
     assert len(held) == 3
     assert page.locator("#signin-banner").is_hidden()
+
+
+def cached_paths(page: Page) -> list[str]:
+    return list(
+        page.evaluate(
+            """async () => {
+              const paths = [];
+              for (const name of await caches.keys()) {
+                for (const request of await (await caches.open(name)).keys()) {
+                  paths.push(new URL(request.url).pathname);
+                }
+              }
+              return paths;
+            }"""
+        )
+    )
 
 
 def shell_caches(page: Page) -> list[str]:
