@@ -109,13 +109,21 @@ def measure(taps: int) -> dict[str, Any]:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
-            # 1. First load on the wire, fresh phone.
+            # 1. First load on the wire, fresh phone: the page alone (service worker blocked),
+            # then the whole first visit with the service worker storing the shell.
+            context = browser.new_context(base_url=base, service_workers="block", **PHONE)
+            page = context.new_page()
+            proxy.reset()
+            page.goto(server.invite_path(organiser, "partille"), wait_until="load")
+            page.get_by_label("Ditt förnamn").wait_for()
+            page.wait_for_load_state("networkidle")
+            figures["first_load_bytes"] = proxy.down
+            context.close()
             context = browser.new_context(base_url=base, **PHONE)
             page = context.new_page()
             proxy.reset()
             page.goto(server.invite_path(organiser, "partille"), wait_until="load")
             page.get_by_label("Ditt förnamn").wait_for()
-            figures["first_load_bytes"] = proxy.down
             wait_service_worker(page)
             page.wait_for_load_state("networkidle")
             figures["first_load_with_offline_shell_bytes"] = proxy.down
