@@ -3,7 +3,7 @@
 
 import { kvGet, kvSet } from "./db.js";
 import { findDistrict } from "./data.js";
-import { isoWithOffset, newId, outbox, stockholmDay } from "./outbox.js";
+import { HOLD_MS, isoWithOffset, newId, outbox, stockholmDay } from "./outbox.js";
 import { outcomeLabel } from "./status.js";
 import { h, plural, replace } from "./ui.js";
 
@@ -21,6 +21,7 @@ export function renderDistrict(app, districtId) {
   let shift = { district_id: districtId, day: stockholmDay(), doors: 0, conversations: 0 };
   let undoTimer = null;
   let held = null; // the conversation whose quick step is open
+  let holdTimer = null;
   let busy = false;
 
   kvGet("shift").then((saved) => {
@@ -136,6 +137,8 @@ export function renderDistrict(app, districtId) {
 
   function openQuickStep(entry) {
     held = { id: entry.id };
+    // The outbox lets a held log go after HOLD_MS: close the step before, so nothing is lost.
+    holdTimer = setTimeout(() => finishQuickStep(), HOLD_MS - 5000);
     const topics = app.data?.topics || [];
     const chips = topics.map((t) => {
       const chip = toggle(t.label);
@@ -172,6 +175,7 @@ export function renderDistrict(app, districtId) {
   }
 
   function closeQuickStep() {
+    clearTimeout(holdTimer);
     held = null;
     quick.hidden = true;
     quick.replaceChildren();

@@ -2,6 +2,7 @@
 
 import { ApiError, postJson } from "./api.js";
 import { refresh, storeToken } from "./data.js";
+import { kvGet } from "./db.js";
 import { outbox } from "./outbox.js";
 import { h, replace } from "./ui.js";
 
@@ -72,10 +73,24 @@ export function renderJoin(app, code) {
     }
   }
 
+  // Opening an old link again should not make a signed-in volunteer think they are locked out.
+  const signedIn = h("div", { class: "banner banner-info", hidden: true });
+  Promise.all([kvGet("token"), kvGet("auth_expired")]).then(([token, expired]) => {
+    const name = app.data?.me?.name;
+    if (!token || expired || !name) return;
+    replace(
+      signedIn,
+      h("span", {}, `Du är redan inloggad som ${name}. `),
+      h("a", { href: "/", "data-link": true, class: "back" }, "Till dina valdistrikt"),
+    );
+    signedIn.hidden = false;
+  });
+
   const node = h(
     "section",
     { class: "screen" },
     h("h1", {}, "Välkommen till Knacka"),
+    signedIn,
     h("p", {}, "Här loggar du dörrarna du knackar på. Det tar bara ett tryck per dörr."),
     formError,
     h(
