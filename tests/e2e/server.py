@@ -128,6 +128,10 @@ class KnackaServer:
         assert invite["url"].startswith(self.url + "/join/")
         return str(invite["url"][len(self.url) :])
 
+    def sync_requests(self) -> int:
+        """How many POST /api/sync requests the server has answered (from its access log)."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace").count("POST /api/sync ")
+
     # --- Straight from the database: what the server really holds -----------------------
 
     def volunteer_id(self, name: str) -> int:
