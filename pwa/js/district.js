@@ -200,9 +200,9 @@ export function renderDistrict(app, districtId) {
     h("h1", {}, district.name),
     district.code ? h("p", { class: "muted" }, `Valdistrikt ${district.code}`) : null,
     shiftText,
-    toast,
     quick,
     grid,
+    toast,
   );
   showShift();
   return {

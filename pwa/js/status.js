@@ -55,13 +55,15 @@ export function initStatus(app) {
   const header = document.getElementById("status");
   const banners = document.getElementById("banners");
   const count = h("p", { class: "outbox-count", id: "outbox-count", role: "status" });
-  const detail = h("p", { class: "outbox-detail", id: "outbox-detail" });
+  // Why sending waits: at the foot of the page, so nothing moves under a tapping thumb.
+  const detail = h("p", { class: "banner banner-quiet", id: "outbox-detail" });
+  replace(document.getElementById("after-main"), detail);
   const sendNow = h(
     "button",
     { type: "button", class: "btn btn-small", id: "send-now", on: { click: () => outbox.now("button") } },
     "Skicka nu",
   );
-  replace(header, h("div", { class: "outbox-text" }, count, detail), sendNow);
+  replace(header, h("div", { class: "outbox-text" }, count), sendNow);
 
   const offline = h(
     "div",
@@ -86,21 +88,23 @@ export function initStatus(app) {
       waiting === 0 ? "Alla loggar är skickade" : `${plural(waiting, "logg väntar", "loggar väntar")} på att skickas`;
     count.dataset.waiting = String(waiting);
     let text = "";
-    if (outbox.paused) text = "Väntar på att du loggar in igen.";
-    else if (outbox.sending) text = "Skickar …";
+    // Offline, the offline banner already says why; a paused outbox has its own banner.
+    if (outbox.paused || !navigator.onLine) text = "";
     else if (waiting > 0 && outbox.lastError) {
       text = errorText(outbox.lastError);
       if (outbox.nextAt) text += ` Nytt försök kl. ${time(outbox.nextAt)}.`;
     }
     detail.textContent = text;
     detail.hidden = text === "";
-    sendNow.hidden = waiting === 0 || outbox.paused;
+    // Kept in the layout when not needed, so the header never changes height under a tap.
+    sendNow.classList.toggle("invisible", waiting === 0 || outbox.paused);
     expired.hidden = !outbox.paused;
     if (outbox.paused) {
       replace(
         expired,
         h("strong", {}, "Du behöver logga in igen. "),
-        waiting > 0
+        waiting === 1 ? "Din logg är sparad i telefonen och skickas när du har loggat in. " : "",
+        waiting > 1
           ? `Dina ${plural(waiting, "logg", "loggar")} är sparade i telefonen och skickas när du har loggat in. `
           : "",
         "Be din organisatör om en ny inbjudningslänk och öppna den på den här telefonen.",
@@ -128,6 +132,7 @@ export function initStatus(app) {
 
   const online = () => {
     offline.hidden = navigator.onLine;
+    onChange();
   };
   window.addEventListener("online", online);
   window.addEventListener("offline", online);

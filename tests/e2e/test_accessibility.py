@@ -144,3 +144,17 @@ def test_update_offer(page: Page, standin: StandIn):
     page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => r.update())")
     page.get_by_role("button", name="Ny version – ladda om").wait_for()
     check(page, "update offered")
+
+
+def test_the_buttons_do_not_move_under_the_thumb(page: Page, standin: StandIn):
+    """Logging, sending and the undo bar never shift the four buttons (no mis-taps)."""
+    join(page, "/join/KOD123")
+    open_district(page, "Partille Centrum")
+    button = page.get_by_role("button", name="Nej tack", exact=True)
+    before = button.bounding_box()
+    for _ in range(3):
+        tap(page, "Nej tack")
+        assert button.bounding_box() == before
+    wait_until_waiting(page, 0)
+    assert button.bounding_box() == before
+    assert len(standin.calls) >= 1
