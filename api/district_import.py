@@ -10,7 +10,6 @@ Nothing is written until the whole file has passed every check; the caller commi
 import csv
 import io
 import json
-import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -429,23 +428,3 @@ def import_districts(
             report.electorate_set += 1
     session.flush()
     return report
-
-
-# --- Point in polygon ---------------------------------------------------------------------
-
-
-def districts_at(*, session: Session, lon: float, lat: float) -> list[District]:
-    """Active districts whose stored outline holds the point (for tools and tests only:
-    the app never sends a phone's position; the phone answers this question itself)."""
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        return []
-    rows = session.exec(
-        select(District, DistrictBoundary)
-        .join(DistrictBoundary, col(DistrictBoundary.district_id) == col(District.id))
-        .where(col(District.active).is_(True))
-        .where(DistrictBoundary.min_lon <= lon, DistrictBoundary.max_lon >= lon)
-        .where(DistrictBoundary.min_lat <= lat, DistrictBoundary.max_lat >= lat)
-        .order_by(District.code)
-    ).all()
-    point = shapely.Point(lon, lat)
-    return [d for d, b in rows if shape(json.loads(b.geojson)).covers(point)]

@@ -19,11 +19,11 @@ from sqlmodel import Session, select
 from api.district_import import (
     SIMPLIFY_TOLERANCE_M,
     DistrictImportError,
-    districts_at,
     import_districts,
     read_boundary_file,
     read_electorate_csv,
 )
+from api.district_maps import districts_at
 from api.models import Ak, District, DistrictBoundary
 
 DATA = Path(__file__).parent / "data"

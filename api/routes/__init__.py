@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from api.routes import aks, auth, districts, goals, health
+from api.routes import aks, auth, district_maps, districts, goals, health
 
 api_router = APIRouter(prefix="/api")
-for module in (health, auth, aks, districts, goals):
+# district_maps before districts: /districts/geometry must win over any /districts/{id}.
+for module in (health, auth, aks, district_maps, districts, goals):
     api_router.include_router(module.router)
