@@ -34,5 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     mount_pwa(app, settings.pwa_dir)
     app.add_middleware(BodySizeLimit)
-    app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
+    app.add_middleware(
+        SecurityHeaders,
+        hsts=settings.public_url.startswith("https://"),
+        extra_img_src=settings.map_tile_origin,
+    )
     return app

@@ -88,6 +88,12 @@ class DistrictBoundary(SQLModel, table=True):
     )
 
 
+class MapConfigPublic(SQLModel):
+    tile_url: str | None
+    tile_attribution: str | None
+    attribution: str
+
+
 class DistrictPublic(SQLModel):
     id: int
     ak: str

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response
 
 from api import crud, district_maps
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.district_import import ATTRIBUTION
+from api.models import MapConfigPublic
 
 router = APIRouter(tags=["maps"])
 
@@ -58,3 +60,13 @@ def district_geometry(
     """One district's outline, retired districts included."""
     row = district_maps.district_outline(session=session, district_id=district_id)
     return _geojson(district_maps.feature_collection([row]), if_none_match)
+
+
+@router.get("/maps/config")
+def map_config(settings: SettingsDep, _: CurrentUser) -> MapConfigPublic:
+    """What the PWA needs to draw maps: the optional basemap and the boundaries' source."""
+    return MapConfigPublic(
+        tile_url=settings.map_tile_url or None,
+        tile_attribution=settings.map_tile_attribution or None,
+        attribution=ATTRIBUTION,
+    )

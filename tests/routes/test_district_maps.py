@@ -1,11 +1,15 @@
 """District outlines as GeoJSON for the PWA, on SQLite and PostgreSQL."""
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from api.config import Settings
+from api.main import create_app
 from api.models import District
-from tests.conftest import MakeUser, Person
+from tests.conftest import MakeUser, Person, make_settings
 from tests.test_district_import import DIVISION_2026_FILE, SWEREF_FILE, run_import
 
 
@@ -92,3 +96,47 @@ def test_outlines_need_a_session_and_unknown_ones_are_404(
     assert none_yet.status_code == 404 and none_yet.json()["code"] == "outline_not_found"
     unknown_ak = client.get("/api/districts/geometry?ak=goteborg", headers=staff.headers)
     assert unknown_ak.status_code == 404 and unknown_ak.json()["code"] == "ak_not_found"
+
+
+def test_map_config_has_no_tiles_by_default_and_the_csp_stays_strict(
+    client: TestClient, staff: Person
+):
+    response = client.get("/api/maps/config", headers=staff.headers)
+    assert response.json() == {
+        "tile_url": None,
+        "tile_attribution": None,
+        "attribution": "Källa: Valmyndigheten",
+    }
+    assert "img-src 'self' data: blob:;" in response.headers["content-security-policy"]
+    assert client.get("/api/maps/config").status_code == 401
+
+
+def test_a_configured_tile_host_is_offered_and_only_it_is_allowed_for_images(
+    db: Engine, database_url: str, make_user: MakeUser
+):
+    settings = make_settings(
+        database_url,
+        map_tile_url="https://tiles.example.org/{z}/{x}/{y}.png",
+        map_tile_attribution="© OpenStreetMap",
+    )
+    volunteer = make_user("volunteer", aks=["ale"])
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/api/maps/config", headers=volunteer.headers)
+    assert response.json()["tile_url"] == "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert response.json()["tile_attribution"] == "© OpenStreetMap"
+    csp = response.headers["content-security-policy"]
+    assert "img-src 'self' https://tiles.example.org data: blob:;" in csp
+    assert "script-src 'self';" in csp and "connect-src 'self';" in csp
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://tiles.example.org/{z}/{x}/{y}.png",  # not https
+        "https://tiles.example.org/tiles.png",  # no {z}/{x}/{y}
+        "https://tiles.example.org; script-src *//{z}/{x}/{y}",  # would loosen the CSP
+    ],
+)
+def test_a_bad_tile_url_is_refused_at_start(url: str):
+    with pytest.raises(ValidationError):
+        Settings(map_tile_url=url)
