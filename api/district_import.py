@@ -199,8 +199,14 @@ def read_boundary_file(
     if len(raw) > MAX_FILE_BYTES:
         raise DistrictImportError("file_too_large", "Filen är för stor för en gränsfil.")
     try:
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DistrictImportError(
+            "not_json", "Filen är inte UTF-8-kodad JSON. Välj Valmyndighetens GeoJSON-fil."
+        ) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
         raise DistrictImportError(
             "not_json", "Filen är inte JSON. Välj Valmyndighetens GeoJSON-fil med valdistrikt."
         ) from None
