@@ -310,3 +310,42 @@ def test_the_choropleth_shades_districts_marks_prioritised_ones_and_names_the_so
         assert result["perThousand"][0] is None and result["perThousand"][1] > 0
     finally:
         context.close()
+
+
+def test_point_in_polygon_respects_holes_and_the_hint_admits_gps_uncertainty(
+    browser: Browser, site: str
+):
+    context, page, _ = _open(browser, site)
+    try:
+        result = page.evaluate(
+            """() => {
+                // A 0.01-degree square with a hole in the middle, and a second island.
+                const square = [[12, 57], [12.01, 57], [12.01, 57.01], [12, 57.01], [12, 57]];
+                const hole = [[12.004, 57.004], [12.006, 57.004], [12.006, 57.006],
+                              [12.004, 57.006], [12.004, 57.004]];
+                const island = [[12.02, 57], [12.03, 57], [12.03, 57.01], [12.02, 57]];
+                const geometry = {type: "MultiPolygon", coordinates: [[square, hole], [island]]};
+                const feature = {type: "Feature", properties: {name: "Provdistrikt"}, geometry};
+                const k = window.knacka;
+                return {
+                  inside: k.containsPoint(geometry, [12.002, 57.002]),
+                  inHole: k.containsPoint(geometry, [12.005, 57.005]),
+                  onIsland: k.containsPoint(geometry, [12.028, 57.002]),
+                  between: k.containsPoint(geometry, [12.015, 57.005]),
+                  edge: Math.round(k.distanceToBoundary(geometry, [12.005, 57.0055])),
+                  sure: k.locationHint(feature, {longitude: 12.002, latitude: 57.002, accuracy: 5}),
+                  unsure: k.locationHint(feature, {longitude: 12.002, latitude: 57.002,
+                                                   accuracy: 500}),
+                  outside: k.locationHint(feature, {longitude: 12.015, latitude: 57.005}),
+                };
+            }"""
+        )
+        assert result["inside"] and result["onIsland"]
+        assert not result["inHole"] and not result["between"]
+        assert 50 <= result["edge"] <= 60  # 0.0005 degrees of latitude is about 55 m
+        assert result["sure"] == "Du är i Provdistrikt."
+        assert result["unsure"] == "Du är i Provdistrikt, nära gränsen."
+        assert result["outside"].startswith("Du är utanför Provdistrikt. Gränsen är ungefär ")
+        assert result["outside"].endswith(" meter bort.")
+    finally:
+        context.close()
