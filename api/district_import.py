@@ -81,6 +81,8 @@ class ImportReport:
     renamed: list[str] = field(default_factory=list)
     # Prioritised districts that vanished: staff must pick their successors in the plan.
     vanished_prioritised: list[str] = field(default_factory=list)
+    # Vanished prioritised code -> (new code covering most of its area, share of its area).
+    successors: dict[str, tuple[str, float]] = field(default_factory=dict)
     electorate_set: int = 0
     skipped_other_kommuner: int = 0
     dry_run: bool = False
@@ -102,10 +104,13 @@ class ImportReport:
         if self.renamed:
             out.append(f"Nytt namn: {listed(self.renamed)}")
         if self.vanished_prioritised:
-            out.append(
-                "Prioriterade distrikt som inte finns längre (välj ersättare i planen): "
-                + listed(self.vanished_prioritised)
-            )
+            out.append("Prioriterade distrikt som inte finns längre (välj ersättare i planen):")
+            for code in self.vanished_prioritised:
+                line = f"  {listed([code])}"
+                if code in self.successors:
+                    new_code, share = self.successors[code]
+                    line += f" → störst överlapp: {listed([new_code])} ({share:.0%} av ytan)"
+                out.append(line.replace("%", " %"))
         if self.skipped_other_kommuner:
             out.append(f"Hoppade över {self.skipped_other_kommuner} distrikt i andra kommuner.")
         if self.electorate_set:
@@ -426,6 +431,9 @@ def import_districts(
             report.vanished.append(district.code)
             if district.prioritised:
                 report.vanished_prioritised.append(district.code)
+                successor = _largest_overlap(session, district, boundary_file)
+                if successor is not None:
+                    report.successors[district.code] = successor
 
     for code, count in (electorate or {}).items():
         if code in in_file:
@@ -434,3 +442,19 @@ def import_districts(
             report.electorate_set += 1
     session.flush()
     return report
+
+
+def _largest_overlap(
+    session: Session, district: District, boundary_file: BoundaryFile
+) -> tuple[str, float] | None:
+    """The new district that covers most of a vanished one: a hint for staff, never applied."""
+    stored = session.get(DistrictBoundary, district.id)
+    if stored is None:
+        return None
+    old = _reproject(shape(json.loads(stored.geojson)), _TO_SWEREF)
+    if old.area <= 0:
+        return None
+    same_kommun = [f for f in boundary_file.features if f.code[:4] == district.code[:4]]
+    overlaps = [(f.outline.intersection(old).area, f.code) for f in same_kommun]
+    area, code = max(overlaps, default=(0.0, ""))
+    return (code, area / old.area) if area > 0 else None

@@ -157,6 +157,13 @@ def test_a_2026_division_retires_kungalvs_old_districts_and_keeps_their_history(
     assert set(report.vanished) == old_kungalv  # type: ignore[attr-defined]
     assert set(report.new) == new_kungalv  # type: ignore[attr-defined]
     assert "14820101" in report.vanished_prioritised  # type: ignore[attr-defined]
+    # Its outline lives on under a new code in the test file: that code is suggested.
+    old_outline = official_features(SWEREF_FILE)["14820101"]["geometry"]
+    (same_area,) = [
+        c for c, f in official_features(DIVISION_2026_FILE).items() if f["geometry"] == old_outline
+    ]
+    successor, share = report.successors["14820101"]  # type: ignore[attr-defined]
+    assert successor == same_area and share > 0.98
     after = by_code(db)
     for code in old_kungalv:
         assert after[code].active is False

@@ -64,6 +64,7 @@ def test_import_reports_matches_and_a_dry_run_of_2026_changes_nothing(backend: s
         assert dry.returncode == 0, dry.stderr
         assert "Finns inte längre (avvecklade): 28" in dry.stdout
         assert "Provkörning: inget sparades." in dry.stdout
+        assert "14820101 Komarken N-Gamla Grinden → störst överlapp: 14821150" in dry.stdout
         assert _counts(url) == before
 
 
