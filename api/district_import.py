@@ -132,7 +132,8 @@ def _declared_crs(doc: dict[str, Any]) -> str | None:
         name = str(crs["properties"].get("name", ""))
     if re.search(r"CRS84$", name, re.IGNORECASE):
         return WGS84
-    found = re.search(r"EPSG:{1,2}(\d+)$", name, re.IGNORECASE)
+    # "EPSG:3006", "urn:ogc:def:crs:EPSG::3006", "http://www.opengis.net/def/crs/EPSG/0/3006"
+    found = re.search(r"EPSG(?::{1,2}|/0/)(\d+)$", name, re.IGNORECASE)
     if found and found.group(1) in ("3006", "4326"):
         return f"EPSG:{found.group(1)}"
     raise DistrictImportError(
@@ -159,6 +160,9 @@ def _property(props: dict[str, Any], keys: Iterable[str]) -> str | None:
     lowered = {str(k).lower(): v for k, v in props.items()}
     for key in keys:
         value = lowered.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            # A code stored as a number has lost the leading zero of län 01-09.
+            return f"{value:08d}"
         if value is not None and str(value).strip():
             return str(value).strip()
     return None
@@ -235,10 +239,11 @@ def read_boundary_file(
         props = props if isinstance(props, dict) else {}
         code = _property(props, _CODE_KEYS)
         if code is None or not CODE_RE.match(code):
+            shown = f" (hittade {code[:20]!r})" if code else ""
             raise DistrictImportError(
                 "missing_code",
-                f"Objekt {number} saknar en valdistriktskod med 8 siffror "
-                "(egenskapen Lkfv eller valdistrikt_code).",
+                f"Objekt {number} saknar en valdistriktskod med 8 siffror{shown} "
+                "i egenskapen Lkfv eller valdistrikt_code.",
             )
         if code[:4] not in kommun_codes:
             outside.append(code)

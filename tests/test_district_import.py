@@ -140,11 +140,30 @@ def test_the_wgs84_file_gives_the_same_districts_and_outlines(db: Engine):
         assert shape(json.loads(boundary.geojson)).hausdorff_distance(from_sweref[code]) < 1.7e-4
 
 
-def test_a_wgs84_file_with_a_crs84_member_is_read_as_wgs84(db: Engine):
-    doc = json.loads(WGS84_FILE.read_text())
-    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+@pytest.mark.parametrize(
+    ("path", "crs_name", "expected"),
+    [
+        (WGS84_FILE, "urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326"),
+        (WGS84_FILE, "EPSG:4326", "EPSG:4326"),
+        (SWEREF_FILE, "urn:ogc:def:crs:EPSG::3006", "EPSG:3006"),
+        (SWEREF_FILE, "http://www.opengis.net/def/crs/EPSG/0/3006", "EPSG:3006"),
+    ],
+)
+def test_a_crs_member_naming_a_known_crs_is_accepted(
+    db: Engine, path: Path, crs_name: str, expected: str
+):
+    doc = json.loads(path.read_text())
+    doc["crs"] = {"type": "name", "properties": {"name": crs_name}}
     report = run_import(db, json.dumps(doc).encode())
-    assert report.source_crs == "EPSG:4326"  # type: ignore[attr-defined]
+    assert report.source_crs == expected  # type: ignore[attr-defined]
+
+
+def test_a_code_stored_as_a_number_is_read_as_eight_digits(db: Engine):
+    doc = json.loads(SWEREF_FILE.read_text())
+    for feature in doc["features"]:
+        feature["properties"]["Lkfv"] = int(feature["properties"]["Lkfv"])
+    report = run_import(db, json.dumps(doc).encode())
+    assert "14400101" in report.matched  # type: ignore[attr-defined]
 
 
 def test_a_2026_division_retires_kungalvs_old_districts_and_keeps_their_history(db: Engine):
