@@ -42,7 +42,8 @@
  *     Shades each district by a value, marks prioritised ones with a hatch and a thick outline
  *     (readable without colour), adds a legend and "Källa: Valmyndigheten".
  *     options: {
- *       values: Map | object   district id -> number (null/undefined = "Uppgift saknas"),
+ *       values: Map | object   district id (a number; object keys as strings) -> number
+ *                              (null/undefined = "Uppgift saknas"),
  *       legendTitle?: "Samtal i år", unit?: "samtal", classes?: 5 (2..6),
  *       format?: (n) => string (default sv-SE), title?: "Karta över valdistrikten"
  *     }
@@ -415,15 +416,17 @@ export function drawChoropleth(container, geojson, options = {}) {
   const id = ++uid;
   const defs = svgEl("defs", {}, svg);
   const hatch = svgEl("pattern", {
-    id: `knacka-prio-${id}`, width: 8, height: 8, patternUnits: "userSpaceOnUse",
+    id: `knacka-prio-${id}`, width: 10, height: 10, patternUnits: "userSpaceOnUse",
     patternTransform: "rotate(45)",
   }, defs);
-  svgEl("line", { x1: 0, y1: 0, x2: 0, y2: 8, stroke: "#000", "stroke-width": 2.5, opacity: 0.55 }, hatch);
+  svgEl("line", { x1: 0, y1: 0, x2: 0, y2: 10, stroke: "#000", "stroke-width": 3, opacity: 0.55 }, hatch);
   const dots = svgEl("pattern", { id: `knacka-nodata-${id}`, width: 6, height: 6, patternUnits: "userSpaceOnUse" }, defs);
   svgEl("rect", { width: 6, height: 6, fill: "#fff" }, dots);
   svgEl("circle", { cx: 3, cy: 3, r: 1, fill: "#777" }, dots);
 
-  const known = features.map((f) => valueFor(options.values, f.properties.id)).filter((v) => v !== null);
+  const known = features
+    .map((f) => valueFor(options.values, (f.properties || {}).id))
+    .filter((v) => v !== null);
   const breaks = known.length ? quantileBreaks(known, classes) : [];
   const shades = SHADES.length === breaks.length + 1 ? SHADES : pickShades(breaks.length + 1);
   const classOf = (v) => {
