@@ -13,7 +13,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 from shapely.geometry import shape
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
 from api.district_import import (
@@ -63,7 +63,9 @@ def snapshot(engine: Engine) -> tuple[list[tuple[object, ...]], list[tuple[objec
         ]
         outlines = [
             (b.district_id, b.geojson, b.division_year)
-            for b in session.exec(select(DistrictBoundary)).all()
+            for b in session.exec(
+                select(DistrictBoundary).order_by(DistrictBoundary.district_id)
+            ).all()
         ]
         return districts, outlines
 
@@ -334,3 +336,28 @@ def test_a_retired_district_no_longer_answers_where_a_point_is(db: Engine):
     with Session(db) as session:
         found = [d.code for d in districts_at(session=session, lon=komarken.x, lat=komarken.y)]
     assert found and all(c.startswith("14821") or c.startswith("148299") for c in found)
+
+
+def test_an_import_never_deletes_a_row(db: Engine):
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    event.listen(db, "before_cursor_execute", record)
+    try:
+        run_import(db, SWEREF_FILE, year=2022)
+        run_import(db, DIVISION_2026_FILE, year=2026)
+    finally:
+        event.remove(db, "before_cursor_execute", record)
+    assert "INSERT" in statements and "UPDATE" in statements
+    assert "DELETE" not in statements
+
+
+def test_importing_the_same_file_again_changes_nothing_but_the_import_time(db: Engine):
+    run_import(db, SWEREF_FILE, year=2022)
+    districts, first = snapshot(db)
+    report = run_import(db, SWEREF_FILE, year=2022)
+    assert report.new == [] and report.vanished == [] and report.renamed == []  # type: ignore[attr-defined]
+    assert len(report.matched) == len(official_features(SWEREF_FILE))  # type: ignore[attr-defined]
+    assert snapshot(db) == (districts, first)
