@@ -399,11 +399,12 @@ def import_districts(
             report.matched.append(f.code)
             if not district.active:
                 district.active, district.retired_at = True, None
+                district.updated_at = now
                 report.restored.append(f.code)
             if district.name != f.name:
                 district.name = f.name
+                district.updated_at = now
                 report.renamed.append(f.code)
-        district.updated_at = now
         session.add(district)
         session.flush()
         assert district.id is not None

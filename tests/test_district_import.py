@@ -58,7 +58,7 @@ def run_import(
 def snapshot(engine: Engine) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     with Session(engine) as session:
         districts = [
-            (d.code, d.name, d.prioritised, d.active, d.retired_at, d.electorate)
+            (d.code, d.name, d.prioritised, d.active, d.retired_at, d.electorate, d.updated_at)
             for d in session.exec(select(District).order_by(District.code)).all()
         ]
         outlines = [
@@ -361,3 +361,13 @@ def test_importing_the_same_file_again_changes_nothing_but_the_import_time(db: E
     assert report.new == [] and report.vanished == [] and report.renamed == []  # type: ignore[attr-defined]
     assert len(report.matched) == len(official_features(SWEREF_FILE))  # type: ignore[attr-defined]
     assert snapshot(db) == (districts, first)
+
+
+def test_a_district_that_comes_back_is_restored(db: Engine):
+    run_import(db, SWEREF_FILE)
+    run_import(db, DIVISION_2026_FILE)
+    report = run_import(db, SWEREF_FILE)
+    assert "14820101" in report.restored  # type: ignore[attr-defined]
+    komarken = by_code(db)["14820101"]
+    assert komarken.active and komarken.retired_at is None and komarken.prioritised
+    assert not by_code(db)["14821150"].active
