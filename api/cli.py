@@ -19,6 +19,8 @@ from api.seed import SeedError, read_plan, seed_plan
 app = typer.Typer(help="Knacka: dörrknackning för Socialdemokraterna i Göteborgsområdet.")
 user_app = typer.Typer(help="Manage staff and organiser accounts.")
 app.add_typer(user_app, name="user")
+districts_app = typer.Typer(help="Valdistrikt boundaries from Valmyndigheten.")
+app.add_typer(districts_app, name="districts")
 
 
 def _migrate_and_seed(*, seed: bool) -> None:
@@ -144,6 +146,72 @@ def user_add(
             typer.echo(f"Created {role.value} {user.email} (id {user.id}).")
     except KnackaError as exc:
         typer.echo(f"Error: {exc.detail} ({exc.code})", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
+@districts_app.command("import")
+def districts_import(
+    file: Annotated[Path, typer.Argument(help="Valmyndigheten's VD_…json (EPSG:3006) or WGS84")],
+    division_year: Annotated[
+        int | None, typer.Option(help="Election year of the division, e.g. 2026")
+    ] = None,
+    electorate: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV with valdistrikt_code and rostberattigade (or electorate_2026_08_14)"
+        ),
+    ] = None,
+    skip_other_kommuner: Annotated[
+        bool, typer.Option(help="Skip districts of kommuner outside the partidistrikt")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option(help="Check and report, save nothing")] = False,
+) -> None:
+    """Import district boundaries: match by code, add new, retire vanished; one transaction."""
+    from api.district_import import (
+        DistrictImportError,
+        import_districts,
+        read_boundary_file,
+        read_electorate_csv,
+    )
+
+    settings = get_settings()
+    upgrade_to_head(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            kommun_codes = {ak.kommun_code for ak in crud.list_aks(session=session)}
+            if not kommun_codes:
+                raise DistrictImportError("no_plan", "Databasen saknar AK. Kör knacka seed först.")
+            for path in (file, electorate):
+                if path is not None and not path.is_file():
+                    raise DistrictImportError("no_file", f"Filen {path} finns inte.")
+            boundary_file = read_boundary_file(
+                file.read_bytes(),
+                kommun_codes=kommun_codes,
+                skip_other_kommuner=skip_other_kommuner,
+            )
+            counts = read_electorate_csv(electorate.read_bytes()) if electorate else None
+            report = import_districts(
+                session=session,
+                boundary_file=boundary_file,
+                division_year=division_year,
+                electorate=counts,
+            )
+            report.dry_run = dry_run
+            names = {f.code: f.name for f in boundary_file.features}
+            names.update(
+                {d.code: d.name for d in crud.list_districts(session=session, include_retired=True)}
+            )
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+            for line in report.lines(names):
+                typer.echo(line)
+    except DistrictImportError as exc:
+        typer.echo(f"Importen avbröts, inget ändrades: {exc.message} ({exc.code})", err=True)
         raise typer.Exit(2) from exc
     finally:
         engine.dispose()

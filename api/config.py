@@ -1,5 +1,6 @@
 """Settings from the environment (KNACKA_ prefix), one cached singleton."""
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -32,12 +33,35 @@ class Settings(BaseSettings):
     seeds_dir: Path = REPO_ROOT / "seeds"
     pwa_dir: Path = REPO_ROOT / "pwa"
     log_json: bool = False
+    # Basemap tiles under the PWA's district maps, e.g. https://tile.example.org/{z}/{x}/{y}.png;
+    # empty: the outline alone. The tile host is added to the CSP's img-src.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
             raise ValueError("KNACKA_SECRET_KEY must be set to a secret value in production")
         return self
+
+    @model_validator(mode="after")
+    def _check_map_tile_url(self) -> "Settings":
+        url = self.map_tile_url
+        # The origin goes into the CSP header: only a plain host (and port) may pass.
+        if url and not (
+            re.match(r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:\d+)?/\S*$", url)
+            and all(p in url for p in ("{z}", "{x}", "{y}"))
+        ):
+            raise ValueError("KNACKA_MAP_TILE_URL must be https://…/{z}/{x}/{y}…")
+        return self
+
+    @property
+    def map_tile_origin(self) -> str:
+        """scheme://host[:port] of the tile URL, for the CSP; empty without tiles."""
+        if not self.map_tile_url:
+            return ""
+        scheme, rest = self.map_tile_url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}"
 
     @property
     def effective_database_url(self) -> str:

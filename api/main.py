@@ -41,6 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     mount_pwa(app, settings.pwa_dir)
     app.add_middleware(BodySizeLimit)
-    app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
+    app.add_middleware(
+        SecurityHeaders,
+        hsts=settings.public_url.startswith("https://"),
+        extra_img_src=settings.map_tile_origin,
+    )
     app.add_middleware(RequestContext)
     return app

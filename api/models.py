@@ -7,7 +7,7 @@ free text or position. Only volunteers', organisers' and staff's own names and e
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from sqlmodel.main import SQLModelConfig
 
@@ -62,6 +62,36 @@ class District(DistrictBase, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    # People entitled to vote (röstberättigade), from Valmyndigheten; unknown until imported.
+    electorate: int | None = Field(default=None, ge=0)
+
+
+class DistrictBoundary(SQLModel, table=True):
+    """A district's outline from Valmyndigheten, simplified for the phone, as WGS84 GeoJSON.
+
+    Kept when the district is retired, so its history can still be drawn.
+    """
+
+    __tablename__ = "district_boundary"
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    geojson: str = Field(sa_column=Column(Text(), nullable=False))
+    # Bounding box (WGS84 degrees): a cheap filter before the exact point-in-polygon test.
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+    division_year: int | None = None
+    source_crs: str = Field(max_length=16)
+    tolerance_m: float
+    imported_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class MapConfigPublic(SQLModel):
+    tile_url: str | None
+    tile_attribution: str | None
+    attribution: str
 
 
 class DistrictPublic(SQLModel):

@@ -13,9 +13,12 @@ MAX_BODY_BYTES = 1024 * 1024
 class SecurityHeaders:
     """Strict CSP and friends on every response; API answers are never cached."""
 
-    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False, extra_img_src: str = "") -> None:
         self.app = app
         self.hsts = hsts
+        # A configured map tile host may serve images; nothing else is loosened.
+        extra = f" {extra_img_src}" if extra_img_src else ""
+        self.csp = CSP.replace("img-src 'self'", f"img-src 'self'{extra}", 1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,7 +32,7 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 extra = [
-                    (b"content-security-policy", CSP.encode()),
+                    (b"content-security-policy", self.csp.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
                     (b"x-frame-options", b"DENY"),

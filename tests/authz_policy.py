@@ -87,6 +87,11 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/health"): Policy(everyone()),
     ("GET", "/api/aks"): Policy(signed_in()),
     ("GET", "/api/districts"): Policy(signed_in(), query={"ak": OWN_AK}),
+    # Boundaries are public facts (Valmyndigheten): every signed-in user may read them.
+    ("GET", "/api/districts/geometry"): Policy(signed_in(), query={"ak": OWN_AK}),
+    # No outline imported for the target in this test: 404 once past the access check.
+    ("GET", "/api/districts/{district_id}/geometry"): Policy(signed_in(404)),
+    ("GET", "/api/maps/config"): Policy(signed_in()),
     ("GET", "/api/goals"): Policy(signed_in(), query={"year": 2026}),
     # Sign-in: a wrong password is 401 for everyone; redeem is open to anyone with a code.
     ("POST", "/api/auth/login"): Policy(
