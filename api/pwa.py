@@ -40,7 +40,12 @@ class ShellFile:
 @dataclass(frozen=True)
 class Shell:
     version: str
-    precache: list[str]
+    # What a phone keeps offline: each file's URL and the ETag of this version of it.
+    precache: list[dict[str, str]]
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
 
 
 def _shell_paths(root: Path) -> list[Path]:
@@ -63,14 +68,13 @@ def _signature(root: Path) -> Signature:
 @lru_cache(maxsize=8)
 def _shell(root: Path, signature: Signature) -> Shell:
     digest = hashlib.sha256()
+    precache = []
     for rel, _, _ in signature:
+        body = (root / rel).read_bytes()
         digest.update(rel.encode())
-        digest.update((root / rel).read_bytes())
-    precache = [
-        "/" + rel
-        for rel, _, _ in signature
-        if rel != SERVICE_WORKER and not rel.startswith(STAFF_PAGES)
-    ]
+        digest.update(body)
+        if rel != SERVICE_WORKER and not rel.startswith(STAFF_PAGES):
+            precache.append({"url": "/" + rel, "etag": etag_of(body)})
     return Shell(version=digest.hexdigest()[:16], precache=precache)
 
 
@@ -93,8 +97,7 @@ def _load(path: Path, mtime_ns: int, size: int) -> ShellFile:
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     compress = media_type.startswith(COMPRESSIBLE) or media_type.endswith("+xml")
     gzipped = gzip.compress(body, compresslevel=9, mtime=0) if compress else None
-    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-    return ShellFile(body=body, gzipped=gzipped, etag=etag, media_type=media_type)
+    return ShellFile(body=body, gzipped=gzipped, etag=etag_of(body), media_type=media_type)
 
 
 def _file_response(request: Request, path: Path) -> Response:

@@ -8,17 +8,26 @@ const SHELL = "/index.html";
 
 self.addEventListener("install", (event) => {
   // Installing waits until every file is stored; a half-filled cache is never used.
-  event.waitUntil(
-    caches.open(CACHE).then((cache) =>
-      cache.addAll(
-        (Array.isArray(PRECACHE) ? PRECACHE : [SHELL]).map(
-          (path) => new Request(path, { cache: "no-cache" }),
-        ),
-      ),
-    ),
-  );
   // No skipWaiting here: a new version waits until the volunteer chooses to reload.
+  event.waitUntil(precache());
 });
+
+// Each file is taken from the browser's HTTP cache when it holds exactly this version (the
+// ETag the server wrote into PRECACHE), so a first visit or an update downloads only what
+// changed; anything else is fetched again, and a file of another version fails the install.
+async function precache() {
+  const cache = await caches.open(CACHE);
+  const files = Array.isArray(PRECACHE) ? PRECACHE : [{ url: SHELL, etag: null }];
+  await Promise.all(
+    files.map(async ({ url, etag }) => {
+      const matches = (r) => r.ok && (etag === null || r.headers.get("ETag") === etag);
+      let response = await fetch(url, { cache: "force-cache" });
+      if (!matches(response)) response = await fetch(url, { cache: "no-cache" });
+      if (!matches(response)) throw new Error(`${url} is not part of version ${VERSION}`);
+      await cache.put(url, response);
+    }),
+  );
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(

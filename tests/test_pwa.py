@@ -35,10 +35,14 @@ def pwa_client(database_url: str, pwa_copy: Path) -> Iterator[TestClient]:
         yield client
 
 
-def precache_of(sw_source: str) -> list[str]:
-    match = re.search(r"const PRECACHE = (\[.*?\]);", sw_source)
+def precache_entries(sw_source: str) -> list[dict[str, str]]:
+    match = re.search(r"const PRECACHE = (\[.*\]);", sw_source)
     assert match, "the precache list was not written into /sw.js"
     return list(json.loads(match.group(1)))
+
+
+def precache_of(sw_source: str) -> list[str]:
+    return [entry["url"] for entry in precache_entries(sw_source)]
 
 
 def version_of(sw_source: str) -> str:
@@ -59,6 +63,10 @@ def test_sw_carries_the_content_hash_and_every_shell_file(pwa_client: TestClient
     for needed in ("/index.html", "/app.js", "/js/outbox.js", "/css/app.css"):
         assert needed in precache_of(response.text)
     assert "__SW_" not in response.text
+    # Each entry names the ETag the server gives that file, so the worker can verify it.
+    for entry in precache_entries(response.text):
+        served = pwa_client.get(entry["url"])
+        assert served.headers["etag"] == entry["etag"]
 
 
 def test_staff_pages_change_the_version_but_are_not_kept_on_every_phone(
@@ -131,7 +139,7 @@ def test_manifest_is_installable():
 def test_first_load_fits_the_budget():
     """Everything the phone downloads on its first visit (the whole shell, which the service
     worker also keeps offline), gzip-compressed as served, stays under 60 KB."""
-    files = [*shell(PWA).precache, "/sw.js"]
+    files = [entry["url"] for entry in shell(PWA).precache] + ["/sw.js"]
     total = 0
     for name in files:
         body = (PWA / name.lstrip("/")).read_bytes()

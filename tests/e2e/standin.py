@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from api.config import REPO_ROOT
-from api.pwa import render_service_worker
+from api.pwa import etag_of, render_service_worker
 from api.web import CSP
 
 DISTRICTS = [
@@ -189,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(answer.body)))
-        self.send_header("Cache-Control", "no-store")
+        self.send_header("Cache-Control", "no-cache")
         self.send_header("Content-Security-Policy", CSP)
         for key, value in answer.headers.items():
             self.send_header(key.replace("_", "-"), value)
@@ -224,7 +224,10 @@ class _Handler(BaseHTTPRequestHandler):
             mime = "text/javascript"
         elif target.suffix == ".webmanifest":
             mime = "application/manifest+json"
-        self._send(Answer(body=target.read_bytes(), content_type=mime))
+        body = target.read_bytes()
+        # The same ETag the real server sends: the service worker checks it against /sw.js.
+        headers = {"ETag": etag_of(body)}
+        self._send(Answer(body=body, content_type=mime, headers=headers))
 
     def do_POST(self) -> None:  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
