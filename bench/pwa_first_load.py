@@ -190,8 +190,8 @@ def report(f: dict[str, Any]) -> str:
             "≤ 60 KB",
         ),
         (
-            "whole first visit: the above plus the service worker storing the shell for "
-            "offline use (mostly 304 revalidations) and the manifest's icons",
+            "whole first visit: the above plus the service worker storing the whole shell "
+            "for offline use (files the page already loaded come from the HTTP cache)",
             kb(f["first_load_with_offline_shell_bytes"]),
             "≤ 60 KB",
         ),

@@ -128,9 +128,13 @@ class KnackaServer:
         assert invite["url"].startswith(self.url + "/join/")
         return str(invite["url"][len(self.url) :])
 
+    def requests(self, method_and_path: str) -> int:
+        """How many requests like "GET /app.js" the server has answered (its access log)."""
+        log = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return log.count(f"{method_and_path} ")
+
     def sync_requests(self) -> int:
-        """How many POST /api/sync requests the server has answered (from its access log)."""
-        return self.log_path.read_text(encoding="utf-8", errors="replace").count("POST /api/sync ")
+        return self.requests("POST /api/sync")
 
     # --- Straight from the database: what the server really holds -----------------------
 

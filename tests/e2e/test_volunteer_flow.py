@@ -378,6 +378,10 @@ def test_new_app_version_while_logs_wait(
 
     css = server.pwa_dir / "css" / "app.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n/* deploy 2 */\n", encoding="utf-8")
+    css_loads, outbox_js_loads = (
+        server.requests("GET /css/app.css"),
+        server.requests("GET /js/outbox.js"),
+    )
     page.evaluate("() => { window.stillTheSamePage = true; }")
     tap(page, "Samtal")  # in the middle of logging: the quick step is open
     page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => r.update())")
@@ -387,6 +391,9 @@ def test_new_app_version_while_logs_wait(
     assert page.evaluate("() => window.stillTheSamePage === true")
     assert page.get_by_role("heading", name="Samtal sparat").is_visible()
     assert len(outbox_entries(page)) == 3
+    # The update downloaded the changed file only; the others came from the HTTP cache.
+    assert server.requests("GET /css/app.css") == css_loads + 1
+    assert server.requests("GET /js/outbox.js") == outbox_js_loads
 
     with page.expect_navigation():
         update.click()
