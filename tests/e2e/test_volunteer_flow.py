@@ -392,7 +392,7 @@ def test_new_app_version_while_logs_wait(
     assert page.get_by_role("heading", name="Samtal sparat").is_visible()
     assert len(outbox_entries(page)) == 3
     # The update downloaded the changed file only; the others came from the HTTP cache.
-    assert server.requests("GET /css/app.css") == css_loads + 1
+    eventually(page, lambda: server.requests("GET /css/app.css") == css_loads + 1)
     assert server.requests("GET /js/outbox.js") == outbox_js_loads
 
     with page.expect_navigation():
