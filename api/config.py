@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     seeds_dir: Path = REPO_ROOT / "seeds"
     pwa_dir: Path = REPO_ROOT / "pwa"
     log_json: bool = False
+    # How long a volunteer may void their own log after the server got it.
+    void_window_minutes: int = 10
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

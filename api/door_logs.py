@@ -1,0 +1,499 @@
+"""Door logs: batch ingest (exactly once), voids, and the rollups they keep in step.
+
+Ingest validates every item in Python, inserts the good ones with one multi-row
+INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id, and classifies the ids that were not
+returned as duplicate or conflict from the stored rows. There is never a check-then-insert,
+so concurrent sends of one log make one row. The rollups change in the same transaction.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+from api.errors import KnackaError, not_found
+from api.models import Role
+from api.stockholm import stockholm_day
+from api.sync_models import Outcome, Source
+
+MAX_BATCH = 500
+SKEW_LIMIT = timedelta(hours=24)
+OUTCOMES = frozenset(o.value for o in Outcome)
+ITEM_FIELDS = frozenset(
+    {"id", "district_id", "occurred_at", "outcome", "topics", "new_member", "left_material"}
+)
+EARLIEST = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
+# Counter columns of every rollup, in this order.
+COUNTERS = ("conversation", "not_home", "declined", "no_access", "new_member", "left_material")
+_OUTCOME_INDEX = {name: i for i, name in enumerate(COUNTERS[:4])}
+
+door_log: Table = SQLModel.metadata.tables["door_log"]
+door_count_day: Table = SQLModel.metadata.tables["door_count_day"]
+door_count_year: Table = SQLModel.metadata.tables["door_count_year"]
+door_count_user_day: Table = SQLModel.metadata.tables["door_count_user_day"]
+topic_count_day: Table = SQLModel.metadata.tables["topic_count_day"]
+district_t: Table = SQLModel.metadata.tables["district"]
+ak_t: Table = SQLModel.metadata.tables["ak"]
+topic_t: Table = SQLModel.metadata.tables["topic"]
+assignment_t: Table = SQLModel.metadata.tables["assignment"]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who logs: enough to decide access without loading more than the batch needs."""
+
+    user_id: int
+    role: str
+    aks: Sequence[str]
+
+
+class Rejected(Exception):
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+
+# --- Validation -------------------------------------------------------------------------
+
+
+def _parse_item(item: Any, known_topics: frozenset[str]) -> dict[str, Any]:
+    """One item to a row (without access or timing facts), or Rejected with a code."""
+    if not isinstance(item, dict):
+        raise Rejected("invalid_item")
+    if not ITEM_FIELDS.issuperset(item):
+        raise Rejected("unknown_field")
+    raw_id = item.get("id")
+    try:
+        if not isinstance(raw_id, str) or len(raw_id) > 40:
+            raise ValueError
+        log_id = uuid.UUID(raw_id)
+    except ValueError:
+        raise Rejected("invalid_id") from None
+    outcome = item.get("outcome")
+    if outcome not in OUTCOMES:
+        raise Rejected("unknown_outcome")
+    district_id = item.get("district_id")
+    if type(district_id) is not int or not 0 < district_id < 2**31:
+        raise Rejected("unknown_district")
+    raw_at = item.get("occurred_at")
+    try:
+        if not isinstance(raw_at, str) or len(raw_at) > 40:
+            raise ValueError
+        occurred_at = datetime.fromisoformat(raw_at)
+        if occurred_at.tzinfo is None or occurred_at < EARLIEST:
+            raise ValueError
+    except (ValueError, OverflowError):
+        raise Rejected("invalid_occurred_at") from None
+    topics = item.get("topics", [])
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        raise Rejected("invalid_item")
+    if not known_topics.issuperset(topics):
+        raise Rejected("unknown_topic")
+    new_member = item.get("new_member", False)
+    left_material = item.get("left_material", False)
+    if type(new_member) is not bool or type(left_material) is not bool:
+        raise Rejected("invalid_item")
+    # Joining the party happens in a conversation; anything else is a client error.
+    if new_member and outcome != Outcome.conversation:
+        raise Rejected("invalid_item")
+    return {
+        "id": log_id,
+        "district_id": district_id,
+        "occurred_at": occurred_at,
+        "outcome": outcome,
+        "topics": ",".join(sorted(set(topics))),
+        "new_member": new_member,
+        "left_material": left_material,
+    }
+
+
+def counted_moment(occurred_at: datetime, received_at: datetime) -> tuple[datetime, bool]:
+    """The moment a log counts at, and whether the phone's clock ran more than 24 h ahead."""
+    if occurred_at - received_at > SKEW_LIMIT:
+        return received_at, True
+    return occurred_at, False
+
+
+def active_topic_slugs(*, session: Session) -> frozenset[str]:
+    query = select(topic_t.c.slug).where(topic_t.c.retired_at.is_(None))
+    return frozenset(session.execute(query).scalars())
+
+
+class _Access:
+    """Which districts the caller may log in, looked up once per batch."""
+
+    def __init__(self, *, session: Session, caller: Caller, district_ids: set[int]) -> None:
+        rows = session.execute(
+            select(district_t.c.id, ak_t.c.slug)
+            .join(ak_t, district_t.c.ak_id == ak_t.c.id)
+            .where(district_t.c.id.in_(district_ids))
+        ).all()
+        self.caller = caller
+        self.ak_of: dict[int, str] = {d: slug for d, slug in rows}
+        self.assigned: dict[int, list[tuple[date | None, date | None]]] = defaultdict(list)
+        a = assignment_t
+        foreign = [d for d, slug in self.ak_of.items() if slug not in caller.aks]
+        if caller.role == Role.volunteer and foreign:
+            for d, starts_on, ends_on in session.execute(
+                select(a.c.district_id, a.c.starts_on, a.c.ends_on).where(
+                    a.c.user_id == caller.user_id, a.c.district_id.in_(foreign)
+                )
+            ):
+                self.assigned[d].append((starts_on, ends_on))
+
+    def check(self, district_id: int, day: date) -> None:
+        slug = self.ak_of.get(district_id)
+        if slug is None:
+            raise Rejected("unknown_district")
+        if self.caller.role == Role.staff or slug in self.caller.aks:
+            return
+        if self.caller.role == Role.volunteer and any(
+            (s is None or s <= day) and (e is None or day <= e)
+            for s, e in self.assigned.get(district_id, ())
+        ):
+            return
+        raise Rejected("district_not_allowed")
+
+
+# --- Ingest -----------------------------------------------------------------------------
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+_CONTENT = ("district_id", "user_id", "occurred_at", "outcome", "topics", "new_member")
+
+
+def _same_content(stored: Any, row: dict[str, Any]) -> bool:
+    return (
+        all(getattr(stored, k) == row[k] for k in _CONTENT)
+        and stored.left_material == row["left_material"]
+        and stored.source == Source.app
+    )
+
+
+@dataclass
+class IngestResult:
+    results: list[dict[str, Any]]
+    years: set[int]
+
+    @property
+    def created(self) -> int:
+        return sum(1 for r in self.results if r["status"] == "created")
+
+
+def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime) -> IngestResult:
+    """Validate, insert once, classify; the caller commits. Results are in item order."""
+    if len(items) > MAX_BATCH:
+        raise KnackaError(413, "payload_too_large", f"At most {MAX_BATCH} logs a batch")
+    known_topics = active_topic_slugs(session=session)
+    results: list[dict[str, Any]] = []
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(items):
+        raw_id = item.get("id") if isinstance(item, dict) else None
+        results.append({"id": raw_id if isinstance(raw_id, str) else None, "status": "rejected"})
+        try:
+            parsed.append((index, _parse_item(item, known_topics)))
+        except Rejected as exc:
+            results[index]["code"] = exc.code
+    if not parsed:
+        return IngestResult(results, set())
+
+    access = _Access(
+        session=session, caller=caller, district_ids={row["district_id"] for _, row in parsed}
+    )
+    first_of: dict[uuid.UUID, int] = {}
+    to_insert: list[dict[str, Any]] = []
+    later: list[tuple[int, dict[str, Any]]] = []
+    for index, row in parsed:
+        counted_at, skew = counted_moment(row["occurred_at"], now)
+        day = stockholm_day(counted_at)
+        try:
+            access.check(row["district_id"], day)
+        except Rejected as exc:
+            results[index]["code"] = exc.code
+            continue
+        row.update(
+            user_id=caller.user_id,
+            received_at=now,
+            counted_on=day,
+            clock_skew=skew,
+            source=Source.app.value,
+        )
+        if row["id"] in first_of:
+            later.append((index, row))  # the same id again in this batch
+            continue
+        first_of[row["id"]] = index
+        to_insert.append(row)
+
+    # Sorted, so concurrent batches take the unique-index locks in one order.
+    to_insert.sort(key=lambda r: r["id"])
+    created: set[uuid.UUID] = set()
+    if to_insert:
+        statement = (
+            _insert(session)(door_log)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(door_log.c.id)
+        )
+        created = set(session.execute(statement, to_insert).scalars())
+
+    by_id = {row["id"]: row for row in to_insert}
+    existing = [i for i in by_id if i not in created]
+    stored = {}
+    if existing:
+        stored = {
+            r.id: r
+            for r in session.execute(door_log.select().where(door_log.c.id.in_(existing))).all()
+        }
+    for log_id, row in by_id.items():
+        result = results[first_of[log_id]]
+        if log_id in created:
+            result["status"] = "created"
+        else:
+            result["status"] = "duplicate" if _same_content(stored[log_id], row) else "conflict"
+    for index, row in later:
+        first = by_id[row["id"]]
+        same = all(first[k] == row[k] for k in (*_CONTENT, "left_material"))
+        results[index]["status"] = "duplicate" if same else "conflict"
+    for result in results:
+        if result["status"] != "rejected":
+            result.pop("code", None)
+
+    new_rows = [row for row in to_insert if row["id"] in created]
+    apply_to_rollups(session=session, rows=new_rows, sign=1)
+    return IngestResult(results, {row["counted_on"].year for row in new_rows})
+
+
+# --- Rollups ----------------------------------------------------------------------------
+
+
+def _counters(row: Any) -> list[int]:
+    get: Any = row.get if isinstance(row, dict) else row._mapping.get
+    values = [0] * 6
+    values[_OUTCOME_INDEX[get("outcome")]] = 1
+    values[4] = 1 if get("new_member") else 0
+    values[5] = 1 if get("left_material") else 0
+    return values
+
+
+def apply_to_rollups(*, session: Session, rows: Iterable[Any], sign: int) -> None:
+    """Add (sign=1) or take away (sign=-1) rows' counts, grouped per rollup key."""
+    per_day: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0] * 6)
+    per_year: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * 6)
+    per_user: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0] * 6)
+    per_topic: dict[tuple[int, date, str], int] = defaultdict(int)
+    for row in rows:
+        get: Any = row.get if isinstance(row, dict) else row._mapping.get
+        district_id, day = get("district_id"), get("counted_on")
+        counters = _counters(row)
+        targets = [per_day[(district_id, day)], per_year[(district_id, day.year)]]
+        if get("source") == Source.app:
+            targets.append(per_user[(district_id, day, get("user_id"))])
+        for target in targets:
+            for i, v in enumerate(counters):
+                target[i] += v * sign
+        for topic in filter(None, get("topics").split(",")):
+            per_topic[(district_id, day, topic)] += sign
+    insert = _insert(session)
+    for table, keys, grouped in (
+        (door_count_day, ("district_id", "day"), per_day),
+        (door_count_year, ("district_id", "year"), per_year),
+        (door_count_user_day, ("district_id", "day", "user_id"), per_user),
+    ):
+        if not grouped:
+            continue
+        params = [
+            dict(zip(keys, key, strict=True)) | dict(zip(COUNTERS, values, strict=True))
+            for key, values in sorted(grouped.items())
+        ]
+        statement = insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: table.c[c] + statement.excluded[c] for c in COUNTERS},
+        )
+        session.execute(statement, params)
+    if per_topic:
+        statement = insert(topic_count_day)
+        statement = statement.on_conflict_do_update(
+            index_elements=["district_id", "day", "topic"],
+            set_={"n": topic_count_day.c.n + statement.excluded.n},
+        )
+        session.execute(
+            statement,
+            [
+                {"district_id": d, "day": day, "topic": t, "n": n}
+                for (d, day, t), n in sorted(per_topic.items())
+            ],
+        )
+
+
+def recount(*, session: Session) -> dict[str, dict[tuple[Any, ...], tuple[int, ...]]]:
+    """Every rollup recomputed from door_log (non-zero entries only): for checks and repair."""
+    live = door_log.c.voided_at.is_(None)
+    c = door_log.c
+
+    def sums() -> list[Any]:
+        flags = [c.outcome == o for o in COUNTERS[:4]]
+        flags += [c.new_member.is_(True), c.left_material.is_(True)]
+        return [func.sum(case((flag, 1), else_=0)) for flag in flags]
+
+    out: dict[str, dict[tuple[Any, ...], tuple[int, ...]]] = {}
+    day_rows = session.execute(
+        select(c.district_id, c.counted_on, *sums())
+        .where(live)
+        .group_by(c.district_id, c.counted_on)
+    ).all()
+    out["day"] = {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in day_rows}
+    years: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 6)
+    for (d, day), values in out["day"].items():
+        for i, v in enumerate(values):
+            years[(d, day.year)][i] += v
+    out["year"] = {k: tuple(v) for k, v in years.items()}
+    user_rows = session.execute(
+        select(c.district_id, c.counted_on, c.user_id, *sums())
+        .where(live, c.source == Source.app)
+        .group_by(c.district_id, c.counted_on, c.user_id)
+    ).all()
+    out["user_day"] = {(r[0], r[1], r[2]): tuple(int(v) for v in r[3:]) for r in user_rows}
+    topics: dict[tuple[Any, ...], int] = defaultdict(int)
+    for d, day, joined in session.execute(
+        select(c.district_id, c.counted_on, c.topics).where(live, c.topics != "")
+    ):
+        for t in joined.split(","):
+            topics[(d, day, t)] += 1
+    out["topic_day"] = {k: (v,) for k, v in topics.items()}
+    return out
+
+
+def stored_rollups(*, session: Session) -> dict[str, dict[tuple[Any, ...], tuple[int, ...]]]:
+    """The rollups as stored, without all-zero entries, in recount()'s shape."""
+    out: dict[str, dict[tuple[Any, ...], tuple[int, ...]]] = {}
+    for name, table, keys in (
+        ("day", door_count_day, ("district_id", "day")),
+        ("year", door_count_year, ("district_id", "year")),
+        ("user_day", door_count_user_day, ("district_id", "day", "user_id")),
+        ("topic_day", topic_count_day, ("district_id", "day", "topic")),
+    ):
+        counters = ("n",) if name == "topic_day" else COUNTERS
+        out[name] = {}
+        for row in session.execute(table.select()).mappings():
+            values = tuple(int(row[k]) for k in counters)
+            if any(values):
+                out[name][tuple(row[k] for k in keys)] = values
+    return out
+
+
+def rebuild_rollups(*, session: Session) -> None:
+    """Replace every rollup with a recount from door_log (repair tool and benchmarks)."""
+    counts = recount(session=session)
+    for table in (door_count_day, door_count_year, door_count_user_day, topic_count_day):
+        session.execute(table.delete())
+    for name, table, keys in (
+        ("day", door_count_day, ("district_id", "day")),
+        ("year", door_count_year, ("district_id", "year")),
+        ("user_day", door_count_user_day, ("district_id", "day", "user_id")),
+    ):
+        if counts[name]:
+            session.execute(
+                table.insert(),
+                [
+                    dict(zip(keys, k, strict=True)) | dict(zip(COUNTERS, v, strict=True))
+                    for k, v in counts[name].items()
+                ],
+            )
+    if counts["topic_day"]:
+        session.execute(
+            topic_count_day.insert(),
+            [
+                {"district_id": d, "day": day, "topic": t, "n": v[0]}
+                for (d, day, t), v in counts["topic_day"].items()
+            ],
+        )
+
+
+# --- Void -------------------------------------------------------------------------------
+
+
+@dataclass
+class Voided:
+    id: uuid.UUID
+    voided_at: datetime
+    year: int
+    changed: bool
+
+
+def void_log(
+    *, session: Session, caller: Caller, log_id: uuid.UUID, now: datetime, window: timedelta
+) -> Voided:
+    """Tombstone a log and take it out of the rollups; voiding twice changes nothing."""
+    row = session.execute(
+        select(*door_log.c, ak_t.c.slug)
+        .join(district_t, door_log.c.district_id == district_t.c.id)
+        .join(ak_t, district_t.c.ak_id == ak_t.c.id)
+        .where(door_log.c.id == log_id)
+    ).first()
+    if row is None:
+        raise not_found("log_not_found", "No such log")
+    organiser = caller.role == Role.staff or (
+        caller.role == Role.organiser and row.slug in caller.aks
+    )
+    author_in_time = row.user_id == caller.user_id and now - row.received_at <= window
+    if not organiser and not author_in_time:
+        code = "void_window_passed" if row.user_id == caller.user_id else "forbidden"
+        raise KnackaError(403, code, "You may not void this log")
+    if row.voided_at is not None:
+        return Voided(log_id, row.voided_at, row.counted_on.year, changed=False)
+    # The guard on voided_at makes a concurrent second void a no-op, never a double decrement.
+    voided = session.execute(
+        update(door_log)
+        .where(and_(door_log.c.id == log_id, door_log.c.voided_at.is_(None)))
+        .values(voided_at=now, voided_by=caller.user_id)
+        .returning(*door_log.c)
+    ).all()
+    if not voided:
+        again = session.execute(select(door_log.c.voided_at).where(door_log.c.id == log_id))
+        return Voided(log_id, again.scalar_one(), row.counted_on.year, changed=False)
+    apply_to_rollups(session=session, rows=voided, sign=-1)
+    return Voided(log_id, now, row.counted_on.year, changed=True)
+
+
+def void_rows(*, session: Session, where: Any, caller_id: int, now: datetime) -> set[int]:
+    """Void every live log matching `where`; returns the years whose counts changed."""
+    voided = session.execute(
+        update(door_log)
+        .where(and_(where, door_log.c.voided_at.is_(None)))
+        .values(voided_at=now, voided_by=caller_id)
+        .returning(*door_log.c)
+    ).all()
+    apply_to_rollups(session=session, rows=voided, sign=-1)
+    return {r.counted_on.year for r in voided}
+
+
+def list_skewed(
+    *, session: Session, district_ids: list[int], limit: int = 200
+) -> list[dict[str, Any]]:
+    rows = session.execute(
+        door_log.select()
+        .where(door_log.c.clock_skew.is_(True), door_log.c.district_id.in_(district_ids))
+        .order_by(door_log.c.received_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "district_id": r.district_id,
+            "user_id": r.user_id,
+            "occurred_at": r.occurred_at,
+            "received_at": r.received_at,
+            "counted_on": r.counted_on,
+            "outcome": r.outcome,
+            "voided": r.voided_at is not None,
+        }
+        for r in rows
+    ]
