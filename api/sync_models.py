@@ -7,7 +7,9 @@ The rollups are kept in the same transaction as the logs, so totals never scan d
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -145,10 +147,10 @@ class TopicAdminPublic(TopicPublic):
     retired: bool
 
 
-class TopicCreate(SQLModel):
-    model_config = STRICT
-    slug: str = Field(min_length=1, max_length=40, regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
-    label: str = Field(min_length=1, max_length=80)
+class TopicCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+    label: Annotated[str, StringConstraints(min_length=1, max_length=80)]
 
 
 class TopicUpdate(SQLModel):
