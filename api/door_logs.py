@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
 from api.errors import KnackaError, not_found
+from api.fast_sql import add_counts, insert_logs
 from api.models import Role
 from api.stockholm import stockholm_day
 from api.sync_models import Outcome, Source
@@ -163,10 +163,6 @@ class _Access:
 # --- Ingest -----------------------------------------------------------------------------
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 _CONTENT = ("district_id", "user_id", "occurred_at", "outcome", "topics", "new_member")
 
 
@@ -233,15 +229,10 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
         to_insert.append(row)
 
     # Sorted, so concurrent batches take the unique-index locks in one order.
-    to_insert.sort(key=lambda r: r["id"])
+    to_insert.sort(key=lambda r: r["id"].int)
     created: set[uuid.UUID] = set()
     if to_insert:
-        statement = (
-            _insert(session)(door_log)
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(door_log.c.id)
-        )
-        created = set(session.execute(statement, to_insert).scalars())
+        created = insert_logs(session=session, rows=to_insert)
 
     by_id = {row["id"]: row for row in to_insert}
     existing = [i for i in by_id if i not in created]
@@ -300,37 +291,33 @@ def apply_to_rollups(*, session: Session, rows: Iterable[Any], sign: int) -> Non
                 target[i] += v * sign
         for topic in filter(None, get("topics").split(",")):
             per_topic[(district_id, day, topic)] += sign
-    insert = _insert(session)
-    for table, keys, grouped in (
-        (door_count_day, ("district_id", "day"), per_day),
-        (door_count_year, ("district_id", "year"), per_year),
-        (door_count_user_day, ("district_id", "day", "user_id"), per_user),
+    for table, grouped in (
+        (door_count_day, per_day),
+        (door_count_year, per_year),
+        (door_count_user_day, per_user),
     ):
-        if not grouped:
-            continue
-        params = [
-            dict(zip(keys, key, strict=True)) | dict(zip(COUNTERS, values, strict=True))
-            for key, values in sorted(grouped.items())
-        ]
-        statement = insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={c: table.c[c] + statement.excluded[c] for c in COUNTERS},
+        add_counts(
+            session=session,
+            table=table.name,
+            keys=_KEYS[table.name],
+            counters=COUNTERS,
+            rows=[(*key, *values) for key, values in sorted(grouped.items())],
         )
-        session.execute(statement, params)
-    if per_topic:
-        statement = insert(topic_count_day)
-        statement = statement.on_conflict_do_update(
-            index_elements=["district_id", "day", "topic"],
-            set_={"n": topic_count_day.c.n + statement.excluded.n},
-        )
-        session.execute(
-            statement,
-            [
-                {"district_id": d, "day": day, "topic": t, "n": n}
-                for (d, day, t), n in sorted(per_topic.items())
-            ],
-        )
+    add_counts(
+        session=session,
+        table=topic_count_day.name,
+        keys=_KEYS[topic_count_day.name],
+        counters=("n",),
+        rows=[(*key, n) for key, n in sorted(per_topic.items())],
+    )
+
+
+_KEYS = {
+    "door_count_day": ("district_id", "day"),
+    "door_count_year": ("district_id", "year"),
+    "door_count_user_day": ("district_id", "day", "user_id"),
+    "topic_count_day": ("district_id", "day", "topic"),
+}
 
 
 def recount(*, session: Session) -> dict[str, dict[tuple[Any, ...], tuple[int, ...]]]:
