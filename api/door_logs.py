@@ -61,7 +61,7 @@ class Rejected(Exception):
 # --- Validation -------------------------------------------------------------------------
 
 
-def _parse_item(item: Any, known_topics: frozenset[str]) -> dict[str, Any]:
+def _parse_item(item: Any) -> dict[str, Any]:
     """One item to a row (without access or timing facts), or Rejected with a code."""
     if not isinstance(item, dict):
         raise Rejected("invalid_item")
@@ -92,8 +92,6 @@ def _parse_item(item: Any, known_topics: frozenset[str]) -> dict[str, Any]:
     topics = item.get("topics", [])
     if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
         raise Rejected("invalid_item")
-    if not known_topics.issuperset(topics):
-        raise Rejected("unknown_topic")
     new_member = item.get("new_member", False)
     left_material = item.get("left_material", False)
     if type(new_member) is not bool or type(left_material) is not bool:
@@ -195,7 +193,7 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
         raw_id = item.get("id") if isinstance(item, dict) else None
         results.append({"id": raw_id if isinstance(raw_id, str) else None, "status": "rejected"})
         try:
-            parsed.append((index, _parse_item(item, known_topics)))
+            parsed.append((index, _parse_item(item)))
         except Rejected as exc:
             results[index]["code"] = exc.code
     if not parsed:
@@ -207,14 +205,12 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
     first_of: dict[uuid.UUID, int] = {}
     to_insert: list[dict[str, Any]] = []
     later: list[tuple[int, dict[str, Any]]] = []
+    # Refused for what the server knows now (a retired topic, an ended assignment): if the
+    # log is already stored from an earlier send, the phone is told so instead.
+    refused: dict[int, dict[str, Any]] = {}
     for index, row in parsed:
         counted_at, skew = counted_moment(row["occurred_at"], now)
         day = stockholm_day(counted_at)
-        try:
-            access.check(row["district_id"], day)
-        except Rejected as exc:
-            results[index]["code"] = exc.code
-            continue
         row.update(
             user_id=caller.user_id,
             received_at=now,
@@ -222,6 +218,14 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
             clock_skew=skew,
             source=Source.app.value,
         )
+        try:
+            access.check(row["district_id"], day)
+            if row["topics"] and not known_topics.issuperset(row["topics"].split(",")):
+                raise Rejected("unknown_topic")
+        except Rejected as exc:
+            results[index]["code"] = exc.code
+            refused[index] = row
+            continue
         if row["id"] in first_of:
             later.append((index, row))  # the same id again in this batch
             continue
@@ -235,7 +239,7 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
         created = insert_logs(session=session, rows=to_insert)
 
     by_id = {row["id"]: row for row in to_insert}
-    existing = [i for i in by_id if i not in created]
+    existing = {i for i in by_id if i not in created} | {r["id"] for r in refused.values()}
     stored = {}
     if existing:
         stored = {
@@ -252,6 +256,10 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
         first = by_id[row["id"]]
         same = all(first[k] == row[k] for k in (*_CONTENT, "left_material"))
         results[index]["status"] = "duplicate" if same else "conflict"
+    for index, row in refused.items():
+        if row["id"] in stored:
+            same = _same_content(stored[row["id"]], row)
+            results[index]["status"] = "duplicate" if same else "conflict"
     for result in results:
         if result["status"] != "rejected":
             result.pop("code", None)

@@ -25,7 +25,8 @@ def test_an_assigned_district_in_another_ak_is_open_to_the_volunteer(
     )
     assert response.status_code == 201, response.text
     assert response.json()["district"]["ak"] == "lerum"
-    assert sync(client, volunteer, [a_log(lerum)])[0]["status"] == "created"
+    sent_while_assigned = a_log(lerum)
+    assert sync(client, volunteer, [sent_while_assigned])[0]["status"] == "created"
     sync(client, neighbour, [a_log(lerum, outcome="not_home", topics=[])])
 
     mine = client.get("/api/assignments/mine", headers=volunteer.headers).json()
@@ -46,6 +47,10 @@ def test_an_assigned_district_in_another_ak_is_open_to_the_volunteer(
     assert deleted.status_code == 204
     assert sync(client, volunteer, [a_log(lerum)])[0]["code"] == "district_not_allowed"
     assert client.get("/api/assignments/mine", headers=volunteer.headers).json() == []
+    # A resend of what was stored while assigned is acknowledged, not refused.
+    assert sync(client, volunteer, [sent_while_assigned]) == [
+        {"id": sent_while_assigned["id"], "status": "duplicate"}
+    ]
 
 
 def test_an_assignment_for_a_period_opens_the_district_only_then(

@@ -37,6 +37,8 @@ def test_staff_add_rename_and_retire_topics(client: TestClient, staff: Person, m
     )
     bad_slug = client.post("/api/topics", json={"slug": "Åäö", "label": "x"}, headers=staff.headers)
     assert bad_slug.status_code == 422
+    before_retiring = a_log(district, topics=["klimat"])
+    assert sync(client, volunteer, [before_retiring])[0]["status"] == "created"
     assert sync(client, volunteer, [a_log(district, topics=["kollektivtrafik"])])[0]["status"] == (
         "created"
     )
@@ -49,6 +51,7 @@ def test_staff_add_rename_and_retire_topics(client: TestClient, staff: Person, m
     assert sync(client, volunteer, [a_log(district, topics=["klimat"])])[0]["code"] == (
         "unknown_topic"
     )
+    assert sync(client, volunteer, [before_retiring])[0]["status"] == "duplicate"
     everything = client.get("/api/topics/all", headers=staff.headers).json()
     assert {"slug": "klimat", "label": "Klimat", "retired": True} in everything
 
