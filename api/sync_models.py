@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PydanticField
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -147,15 +148,22 @@ class TopicAdminPublic(TopicPublic):
     retired: bool
 
 
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# Lowercase ASCII words joined by '-': what AK and topic slugs look like.
+Slug = Annotated[str, StringConstraints(max_length=40, pattern=SLUG_PATTERN)]
+# Visible text without control characters (PostgreSQL refuses NUL in text).
+Label = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f]+$")]
+
+
 class TopicCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    slug: Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
-    label: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    slug: Slug
+    label: Label
 
 
-class TopicUpdate(SQLModel):
-    model_config = STRICT
-    label: str | None = Field(default=None, min_length=1, max_length=80)
+class TopicUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: Label | None = None
     retired: bool | None = None
 
 
@@ -175,10 +183,13 @@ class Assignment(SQLModel, table=True):
     )
 
 
+MAX_ID = 2**31 - 1  # a database integer: larger ids would fail in the database, not here
+
+
 class AssignmentCreate(SQLModel):
     model_config = STRICT
-    district_id: int
-    user_id: int
+    district_id: int = Field(ge=1, le=MAX_ID)
+    user_id: int = Field(ge=1, le=MAX_ID)
     starts_on: date | None = None
     ends_on: date | None = None
 
@@ -210,7 +221,7 @@ MAX_TALLY_DOORS = 5000
 
 class TallyCreate(SQLModel):
     model_config = STRICT
-    district_id: int
+    district_id: int = Field(ge=1, le=MAX_ID)
     date: date
     conversation: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
     not_home: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
@@ -253,11 +264,11 @@ class MemberRegisterChange(SQLModel, table=True):
     )
 
 
-class MemberRegisterIn(SQLModel):
-    model_config = STRICT
-    ak: str = Field(max_length=40)
+class MemberRegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ak: Slug
     date: date
-    net_change: int = Field(ge=-100_000, le=100_000)
+    net_change: Annotated[int, PydanticField(ge=-100_000, le=100_000)]
 
 
 class MemberRegisterPublic(SQLModel):

@@ -17,7 +17,7 @@ from api.door_logs import apply_to_rollups, door_log, void_rows
 from api.errors import KnackaError, not_found
 from api.models import Ak, District
 from api.stockholm import stockholm_noon, stockholm_today
-from api.sync_models import Outcome, Source, Tally, TallyCreate
+from api.sync_models import MAX_TALLY_DOORS, Outcome, Source, Tally, TallyCreate
 
 EARLIEST_YEAR = 2000
 
@@ -33,6 +33,8 @@ def create_tally(
     doors = sum(counts.values())
     if doors == 0:
         raise KnackaError(422, "empty_tally", "Enter at least one door")
+    if doors > MAX_TALLY_DOORS:
+        raise KnackaError(422, "invalid_tally", f"At most {MAX_TALLY_DOORS} doors a tally")
     if tally_in.new_members > counts[Outcome.conversation]:
         raise KnackaError(422, "invalid_tally", "New members join in conversations")
     if tally_in.left_material > doors:

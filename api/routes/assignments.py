@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 from sqlmodel import SQLModel
 
 from api import assignments
@@ -10,8 +10,10 @@ from api.deps import CurrentUser, SessionDep
 from api.models import DistrictPublic, User, UserPublic
 from api.routes.districts import district_public
 from api.stockholm import stockholm_today
-from api.sync_models import AssignmentCreate
+from api.sync_models import MAX_ID, SLUG_PATTERN, AssignmentCreate
 from api.totals import progress
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 router = APIRouter(tags=["assignments"])
 
@@ -59,7 +61,11 @@ def create_assignment(
 
 
 @router.delete("/assignments/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_assignment(assignment_id: int, session: SessionDep, principal: CurrentUser) -> None:
+def delete_assignment(
+    assignment_id: RowId,
+    session: SessionDep,
+    principal: CurrentUser,
+) -> None:
     assignments.delete_assignment(session=session, principal=principal, assignment_id=assignment_id)
     session.commit()
 
@@ -68,7 +74,7 @@ def delete_assignment(assignment_id: int, session: SessionDep, principal: Curren
 def list_assignments(
     session: SessionDep,
     principal: CurrentUser,
-    ak: Annotated[str, Query(max_length=40, description="AK slug")],
+    ak: Annotated[str, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug")],
 ) -> list[AssignmentPublic]:
     the_ak = get_ak_by_slug(session=session, slug=ak)
     assignments.require_organiser(principal, the_ak.slug)

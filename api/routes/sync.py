@@ -14,7 +14,7 @@ from api.db import utcnow
 from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
 from api.door_logs import Caller
 from api.stockholm import stockholm_today
-from api.sync_models import SkewedLogPublic, VoidPublic
+from api.sync_models import SLUG_PATTERN, SkewedLogPublic, VoidPublic
 from api.totals import me_today
 
 router = APIRouter(tags=["sync"])
@@ -89,7 +89,7 @@ def void_log(
 def list_skewed_logs(
     session: SessionDep,
     principal: CurrentUser,
-    ak: Annotated[str, Query(max_length=40, description="AK slug")],
+    ak: Annotated[str, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug")],
 ) -> list[SkewedLogPublic]:
     """Logs whose phone clock ran more than 24 h ahead: counted by when the server got them."""
     the_ak = get_ak_by_slug(session=session, slug=ak)

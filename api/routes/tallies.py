@@ -1,13 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 
 from api import events, tallies
 from api.assignments import require_organiser
 from api.crud import get_ak_by_slug
 from api.db import utcnow
 from api.deps import CurrentUser, SessionDep
-from api.sync_models import Tally, TallyCreate, TallyPublic
+from api.sync_models import MAX_ID, SLUG_PATTERN, Tally, TallyCreate, TallyPublic
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 router = APIRouter(tags=["tallies"])
 
@@ -30,7 +32,7 @@ def create_tally(
 def list_tallies(
     session: SessionDep,
     principal: CurrentUser,
-    ak: Annotated[str, Query(max_length=40, description="AK slug")],
+    ak: Annotated[str, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug")],
     year: Annotated[int, Query(ge=2000, le=2100)],
 ) -> list[TallyPublic]:
     the_ak = get_ak_by_slug(session=session, slug=ak)
@@ -40,7 +42,10 @@ def list_tallies(
 
 @router.post("/tallies/{tally_id}/void")
 def void_tally(
-    tally_id: int, request: Request, session: SessionDep, principal: CurrentUser
+    tally_id: RowId,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
 ) -> TallyPublic:
     tally, years = tallies.void_tally(
         session=session, principal=principal, tally_id=tally_id, now=utcnow()

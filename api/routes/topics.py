@@ -1,10 +1,17 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from api import topics
 from api.deps import CurrentStaff, CurrentUser, SessionDep
-from api.sync_models import Topic, TopicAdminPublic, TopicCreate, TopicPublic, TopicUpdate
+from api.sync_models import (
+    SLUG_PATTERN,
+    Topic,
+    TopicAdminPublic,
+    TopicCreate,
+    TopicPublic,
+    TopicUpdate,
+)
 
 router = APIRouter(tags=["topics"])
 
@@ -39,7 +46,10 @@ def create_topic(body: TopicCreate, session: SessionDep, _: CurrentStaff) -> Top
 
 @router.patch("/topics/{slug}")
 def update_topic(
-    slug: str, body: TopicUpdate, session: SessionDep, _: CurrentStaff
+    slug: Annotated[str, Path(max_length=40, pattern=SLUG_PATTERN)],
+    body: TopicUpdate,
+    session: SessionDep,
+    _: CurrentStaff,
 ) -> TopicAdminPublic:
     topic = topics.update_topic(session=session, slug=slug, topic_in=body)
     session.commit()

@@ -15,6 +15,7 @@ from api.routes.assignments import Progress
 from api.routes.districts import district_public
 from api.stockholm import stockholm_today
 from api.sync_models import (
+    SLUG_PATTERN,
     CampaignPeriod,
     CampaignPeriodIn,
     MemberRegisterChange,
@@ -25,7 +26,7 @@ from api.sync_models import (
 router = APIRouter(tags=["totals"])
 
 Year = Annotated[int, Query(ge=2000, le=2100)]
-AkSlug = Annotated[str, Query(max_length=40, description="AK slug")]
+AkSlug = Annotated[str, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug")]
 
 
 class Figures(SQLModel):
