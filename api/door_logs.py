@@ -202,7 +202,7 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
     access = _Access(
         session=session, caller=caller, district_ids={row["district_id"] for _, row in parsed}
     )
-    first_of: dict[uuid.UUID, int] = {}
+    first_of: dict[int, int] = {}  # keyed by the UUID's int: hashing UUIDs is slow
     to_insert: list[dict[str, Any]] = []
     later: list[tuple[int, dict[str, Any]]] = []
     # Refused for what the server knows now (a retired topic, an ended assignment): if the
@@ -226,45 +226,47 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
             results[index]["code"] = exc.code
             refused[index] = row
             continue
-        if row["id"] in first_of:
+        key = row["id"].int
+        if key in first_of:
             later.append((index, row))  # the same id again in this batch
             continue
-        first_of[row["id"]] = index
+        first_of[key] = index
         to_insert.append(row)
 
     # Sorted, so concurrent batches take the unique-index locks in one order.
     to_insert.sort(key=lambda r: r["id"].int)
-    created: set[uuid.UUID] = set()
+    created: set[int] = set()
     if to_insert:
         created = insert_logs(session=session, rows=to_insert)
 
-    by_id = {row["id"]: row for row in to_insert}
-    existing = {i for i in by_id if i not in created} | {r["id"] for r in refused.values()}
+    by_id = {row["id"].int: row for row in to_insert}
+    existing = [row["id"] for key, row in by_id.items() if key not in created]
+    existing += [row["id"] for row in refused.values()]
     stored = {}
     if existing:
         stored = {
-            r.id: r
+            r.id.int: r
             for r in session.execute(door_log.select().where(door_log.c.id.in_(existing))).all()
         }
-    for log_id, row in by_id.items():
-        result = results[first_of[log_id]]
-        if log_id in created:
+    for key, row in by_id.items():
+        result = results[first_of[key]]
+        if key in created:
             result["status"] = "created"
         else:
-            result["status"] = "duplicate" if _same_content(stored[log_id], row) else "conflict"
+            result["status"] = "duplicate" if _same_content(stored[key], row) else "conflict"
     for index, row in later:
-        first = by_id[row["id"]]
+        first = by_id[row["id"].int]
         same = all(first[k] == row[k] for k in (*_CONTENT, "left_material"))
         results[index]["status"] = "duplicate" if same else "conflict"
     for index, row in refused.items():
-        if row["id"] in stored:
-            same = _same_content(stored[row["id"]], row)
+        if row["id"].int in stored:
+            same = _same_content(stored[row["id"].int], row)
             results[index]["status"] = "duplicate" if same else "conflict"
     for result in results:
         if result["status"] != "rejected":
             result.pop("code", None)
 
-    new_rows = [row for row in to_insert if row["id"] in created]
+    new_rows = [row for row in to_insert if row["id"].int in created]
     apply_to_rollups(session=session, rows=new_rows, sign=1)
     return IngestResult(results, {row["counted_on"].year for row in new_rows})
 
@@ -272,33 +274,34 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
 # --- Rollups ----------------------------------------------------------------------------
 
 
-def _counters(row: Any) -> list[int]:
-    get: Any = row.get if isinstance(row, dict) else row._mapping.get
-    values = [0] * 6
-    values[_OUTCOME_INDEX[get("outcome")]] = 1
-    values[4] = 1 if get("new_member") else 0
-    values[5] = 1 if get("left_material") else 0
-    return values
-
-
 def apply_to_rollups(*, session: Session, rows: Iterable[Any], sign: int) -> None:
     """Add (sign=1) or take away (sign=-1) rows' counts, grouped per rollup key."""
+    # First count identical shapes (a batch has few), then spread them over the rollups.
+    shapes: dict[tuple[Any, ...], int] = defaultdict(int)
+    topic_sets: dict[tuple[int, date, str], int] = defaultdict(int)
+    for row in rows:
+        m = row if isinstance(row, dict) else row._mapping
+        user = m["user_id"] if m["source"] == Source.app else None
+        district_id, day = m["district_id"], m["counted_on"]
+        shapes[(district_id, day, user, m["outcome"], m["new_member"], m["left_material"])] += 1
+        if m["topics"]:
+            topic_sets[(district_id, day, m["topics"])] += 1
     per_day: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0] * 6)
     per_year: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * 6)
     per_user: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0] * 6)
-    per_topic: dict[tuple[int, date, str], int] = defaultdict(int)
-    for row in rows:
-        get: Any = row.get if isinstance(row, dict) else row._mapping.get
-        district_id, day = get("district_id"), get("counted_on")
-        counters = _counters(row)
+    for (district_id, day, user, outcome, new_member, left_material), n in shapes.items():
+        n *= sign
         targets = [per_day[(district_id, day)], per_year[(district_id, day.year)]]
-        if get("source") == Source.app:
-            targets.append(per_user[(district_id, day, get("user_id"))])
+        if user is not None:
+            targets.append(per_user[(district_id, day, user)])
         for target in targets:
-            for i, v in enumerate(counters):
-                target[i] += v * sign
-        for topic in filter(None, get("topics").split(",")):
-            per_topic[(district_id, day, topic)] += sign
+            target[_OUTCOME_INDEX[outcome]] += n
+            target[4] += n if new_member else 0
+            target[5] += n if left_material else 0
+    per_topic: dict[tuple[int, date, str], int] = defaultdict(int)
+    for (district_id, day, joined), n in topic_sets.items():
+        for topic in joined.split(","):
+            per_topic[(district_id, day, topic)] += n * sign
     for table, grouped in (
         (door_count_day, per_day),
         (door_count_year, per_year),
