@@ -13,9 +13,10 @@ from sqlmodel import Session, col, select
 
 from api.assignments import district_with_ak, require_organiser
 from api.deps import Principal
-from api.door_logs import apply_to_rollups, door_log, void_rows
+from api.door_logs import void_rows
 from api.errors import KnackaError, not_found
 from api.models import Ak, District
+from api.rollups import apply_to_rollups, door_log
 from api.stockholm import stockholm_noon, stockholm_today
 from api.sync_models import MAX_TALLY_DOORS, Outcome, Source, Tally, TallyCreate
 

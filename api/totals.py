@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
-from api.door_logs import (
+from api.models import Ak
+from api.rollups import (
     COUNTERS,
     ak_t,
     district_t,
@@ -15,8 +16,7 @@ from api.door_logs import (
     door_count_user_day,
     door_count_year,
 )
-from api.door_logs import topic_count_day as topic_day
-from api.models import Ak
+from api.rollups import topic_count_day as topic_day
 from api.stockholm import stockholm_today
 from api.sync_models import CampaignPeriod
 

@@ -15,7 +15,7 @@ import httpx
 from sqlmodel import Session
 
 from api.db import make_engine
-from api.door_logs import door_log
+from api.rollups import door_log
 from api.stockholm import stockholm_day
 from bench.common import cpu_seconds, fresh_database, machine, uvicorn_server, volunteer_token
 

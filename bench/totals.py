@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from api.db import make_engine
-from api.door_logs import door_log, rebuild_rollups
 from api.fast_sql import insert_logs
+from api.rollups import door_log, rebuild_rollups
 from api.stockholm import STOCKHOLM
 from api.totals import totals
 from bench.common import all_district_ids, fresh_database, machine, uvicorn_server, volunteer_token

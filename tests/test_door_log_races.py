@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from api.door_logs import Caller, door_log, ingest, recount, stored_rollups, void_log
+from api.door_logs import Caller, ingest, void_log
 from api.models import District, Role
+from api.rollups import door_log, recount, stored_rollups
 from tests.conftest import MakeUser
 from tests.sync_helpers import a_log
 

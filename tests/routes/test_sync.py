@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, update
 from sqlmodel import Session
 
-from api.door_logs import door_log
+from api.rollups import door_log
 from api.stockholm import stockholm_today
 from tests.conftest import MakeUser, Person
 from tests.sync_helpers import a_log, ak_totals, district_ids, sync

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from api.door_logs import door_log, recount, stored_rollups
+from api.rollups import door_log, recount, stored_rollups
 from api.stockholm import stockholm_today
 from tests.conftest import MakeUser, Person
 from tests.sync_helpers import ak_totals, district_ids
