@@ -243,9 +243,12 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
         else:
             result["status"] = "duplicate" if _same_content(stored[key], row) else "conflict"
     for index, row in later:
-        first = by_id[row["id"].int]
+        key = row["id"].int
+        first = by_id[key]
         same = all(first[k] == row[k] for k in (*_CONTENT, "left_material"))
-        results[index]["status"] = "duplicate" if same else "conflict"
+        # Like a resend of the first: a duplicate, unless it (or the first) is a conflict.
+        conflicted = not same or results[first_of[key]]["status"] == "conflict"
+        results[index]["status"] = "conflict" if conflicted else "duplicate"
     for index, row in refused.items():
         if row["id"].int in stored:
             same = _same_content(stored[row["id"].int], row)

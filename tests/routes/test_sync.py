@@ -245,3 +245,20 @@ def test_me_today_counts_the_callers_own_logs(client: TestClient, make_user: Mak
     sync(client, other, [a_log(district)])
     today = client.get("/api/me/today", headers=volunteer.headers).json()
     assert today == {"doors": 2, "conversations": 1, "new_members": 1}
+
+
+def test_the_same_id_twice_in_one_batch_is_stored_once(
+    client: TestClient, make_user: MakeUser, staff: Person
+):
+    volunteer = make_user("volunteer", aks=["ale"])
+    district = district_ids(client, volunteer, "ale")[0]
+    log = a_log(district)
+    other_body = log | {"outcome": "declined", "topics": []}
+    results = sync(client, volunteer, [log, log, other_body])
+    assert [r["status"] for r in results] == ["created", "duplicate", "conflict"]
+    assert ak_totals(client, staff, YEAR, "ale")["doors"] == 1
+    stored_changed = log | {"left_material": False}
+    assert [r["status"] for r in sync(client, volunteer, [stored_changed, stored_changed])] == [
+        "conflict",
+        "conflict",
+    ]
