@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     # empty: the outline alone. The tile host is added to the CSP's img-src.
     map_tile_url: str = ""
     map_tile_attribution: str = ""
+    # Live streams end after this long (the browser reconnects at once); bounded for proxies.
+    stream_max_seconds: float = 600
+    stream_keepalive_seconds: float = 15
+    # How long a volunteer may void their own log after the server got it.
+    void_window_minutes: int = 10
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

@@ -13,7 +13,6 @@ from api.config import Settings
 from api.crud import find_session, get_ak_by_slug, user_ak_slugs
 from api.db import utcnow
 from api.errors import KnackaError
-from api.live import attach
 from api.models import Ak, AuthSession, Role, User
 
 
@@ -24,7 +23,6 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_db(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine, expire_on_commit=False) as session:
-        attach(session, request.app.state.live)
         yield session
 
 
@@ -59,33 +57,33 @@ class Principal:
         return self.is_staff or (self.user.role == Role.organiser and ak_slug in self.aks)
 
 
-def get_principal_enrolling(
-    session: SessionDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+def authenticate(session: Session, settings: Settings, token: str | None) -> Principal:
+    """The principal behind a bearer token, or 401."""
     unauthenticated = KnackaError(
         401, "not_authenticated", "Sign in first", headers={"WWW-Authenticate": "Bearer"}
     )
-    if credentials is None or not credentials.credentials:
+    if not token:
         raise unauthenticated
-    found = find_session(
-        session=session,
-        token=credentials.credentials,
-        secret_key=settings.secret_key,
-        now=utcnow(),
-    )
+    found = find_session(session=session, token=token, secret_key=settings.secret_key, now=utcnow())
     if found is None:
         raise unauthenticated
     auth, user = found
     return Principal(user=user, auth=auth, aks=user_ak_slugs(session=session, user=user))
 
 
+def get_principal_enrolling(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    return authenticate(session, settings, credentials.credentials if credentials else None)
+
+
 # Also a session that still has to enrol TOTP: only for /me, logout and TOTP enrolment.
 CurrentUserEnrolling = Annotated[Principal, Depends(get_principal_enrolling)]
 
 
-def get_principal(principal: CurrentUserEnrolling) -> Principal:
+def _refuse_pending_totp(principal: Principal) -> Principal:
     if principal.auth.totp_pending:
         raise KnackaError(
             403, "totp_enrolment_required", "Slå på tvåstegsverifiering innan du fortsätter."
@@ -93,7 +91,27 @@ def get_principal(principal: CurrentUserEnrolling) -> Principal:
     return principal
 
 
+def get_principal(principal: CurrentUserEnrolling) -> Principal:
+    return _refuse_pending_totp(principal)
+
+
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def get_streaming_principal(
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """As CurrentUser, but the database session is closed before a long stream begins."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        principal = authenticate(
+            session, settings, credentials.credentials if credentials else None
+        )
+    return _refuse_pending_totp(principal)
+
+
+StreamingUser = Annotated[Principal, Depends(get_streaming_principal)]
 
 
 def get_staff(principal: CurrentUser) -> Principal:

@@ -1,8 +1,9 @@
 """Live change events: what open streams listen to, across API processes.
 
-A write announces a change inside its own transaction. On PostgreSQL that is a NOTIFY, which
-PostgreSQL delivers on commit to every API process's listener (and never for a rollback); on
-SQLite, where there is one process, the change is published in-process after the commit.
+After a write commits, `Live.changed` announces it. On PostgreSQL that is a NOTIFY, which
+PostgreSQL delivers to every API process's listener; on SQLite, where there is one process,
+the change is published in-process. A stream that was cut off re-reads a snapshot on
+reconnect, so an announcement lost in a crash costs freshness, never correctness.
 """
 
 import asyncio
@@ -12,15 +13,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
-from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
-from sqlmodel import Session
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
 
 log = logging.getLogger("knacka.live")
 
 CHANNEL = "knacka_live"
-_PENDING = "knacka_live_pending"
-_LIVE = "knacka_live"
 
 
 class Broker:
@@ -102,6 +100,22 @@ class Live:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    def changed(self, engine: Engine, payload: str) -> None:
+        """Announce a committed change to the streams of every API process.
+
+        PostgreSQL delivers the NOTIFY to each process's listener (this one's too); on SQLite
+        there is only this process. Called from the request's worker thread after the commit.
+        """
+        if not self.is_postgres:
+            self.broker.publish_threadsafe(payload)
+            return
+        with engine.connect() as conn:
+            conn.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": CHANNEL, "payload": payload},
+            )
+            conn.commit()
+
     def _conninfo(self) -> str:
         url = make_url(self.database_url).set(drivername="postgresql")
         return url.render_as_string(hide_password=False)
@@ -126,35 +140,3 @@ class Live:
                 log.warning("live listener lost the database (%s); retrying", exc)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
-
-
-def attach(session: Session, live: Live) -> None:
-    """Lets writes made in this session announce changes (see `announce`)."""
-    session.info[_LIVE] = live
-
-
-def announce(session: Session, payload: str) -> None:
-    """Announce a change made in the session's open transaction; delivered only if it commits."""
-    live: Live | None = session.info.get(_LIVE)
-    if live is None:
-        return
-    if live.is_postgres:
-        session.execute(
-            text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
-        )
-    else:
-        session.info.setdefault(_PENDING, []).append(payload)
-
-
-@event.listens_for(Session, "after_commit")
-def _publish_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    live: Live | None = session.info.get(_LIVE)
-    if pending and live is not None:
-        for payload in pending:
-            live.broker.publish_threadsafe(payload)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)

@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.live = live
+    # api.events.counts_changed calls this after every commit that changed counts.
+    app.state.on_counts_changed = lambda year: live.changed(engine, f"totals:{year}")
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(metrics_router)

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from api.models import Ak, District, Goal
+from api.topics import seed_topics
 
 GOAL_FILES = {"conversations": "goals-conversations.csv", "members": "goals-members.csv"}
 TOTAL_ROW = "Totalt"
@@ -186,10 +187,11 @@ class SeedReport:
     aks: int = 0
     districts: int = 0
     goals: int = 0
+    topics: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.aks or self.districts or self.goals)
+        return bool(self.aks or self.districts or self.goals or self.topics)
 
 
 def seed_plan(*, session: Session, plan: Plan) -> SeedReport:
@@ -232,5 +234,6 @@ def seed_plan(*, session: Session, plan: Plan) -> SeedReport:
                 )
             )
             report.goals += 1
+    report.topics = seed_topics(session=session)
     session.commit()
     return report

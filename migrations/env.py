@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import api.models  # noqa: F401  (registers every table on the metadata)
+import api.sync_models  # noqa: F401
 from api.config import get_settings
 from api.db import make_engine
 

@@ -15,6 +15,7 @@ Placeholders in path, query and body are filled per request from fresh objects o
 {district_id}, {unique} (a fresh hex string). Entries may add more with `prepare`.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,4 +130,167 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/users/{user_id}/erase"): Policy(managers_of_the_object()),
     ("POST", "/api/users/{user_id}/sessions/revoke"): Policy(managers_of_the_object(204)),
     ("GET", "/api/audit"): Policy(staff_only()),
+    # Door logs. Sync answers 200 for everyone signed in; access is decided per item
+    # (tests/routes/test_sync.py shows a foreign district's item `rejected`).
+    ("POST", "/api/sync"): Policy(
+        signed_in(),
+        body={
+            "logs": [
+                {
+                    "id": "{log_uuid}",
+                    "district_id": "{district_id}",
+                    "occurred_at": "2026-05-01T12:00:00+02:00",
+                    "outcome": "not_home",
+                }
+            ]
+        },
+        prepare=lambda ctx: {"log_uuid": str(uuid.uuid4())},
+    ),
+    # The target volunteer wrote the log: another volunteer or a foreign organiser may not void it.
+    ("POST", "/api/logs/{log_id}/void"): Policy(
+        statuses(401, 403, 200, 403, 200), prepare=lambda ctx: _a_log(ctx)
+    ),
+    ("GET", "/api/logs/skewed"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),
+    ("GET", "/api/me/today"): Policy(signed_in()),
+    # Assignments: the AK is the district's; a foreign organiser is told no.
+    ("POST", "/api/assignments"): Policy(
+        statuses(401, 403, 201, 403, 201),
+        body={"district_id": "{district_id}", "user_id": "{user_id}"},
+    ),
+    ("DELETE", "/api/assignments/{assignment_id}"): Policy(
+        statuses(401, 403, 204, 403, 204), prepare=lambda ctx: _an_assignment(ctx)
+    ),
+    ("GET", "/api/assignments"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),
+    ("GET", "/api/assignments/mine"): Policy(signed_in()),
+    # Paper tallies.
+    ("POST", "/api/tallies"): Policy(
+        statuses(401, 403, 201, 403, 201),
+        body={"district_id": "{district_id}", "date": "2026-03-14", "conversation": 3},
+    ),
+    ("GET", "/api/tallies"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK, "year": 2026}),
+    ("POST", "/api/tallies/{tally_id}/void"): Policy(
+        statuses(401, 403, 200, 403, 200), prepare=lambda ctx: _a_tally(ctx)
+    ),
+    # Topics: everyone reads the active list; staff edit it.
+    ("GET", "/api/topics"): Policy(signed_in()),
+    ("GET", "/api/topics/all"): Policy(staff_only()),
+    ("POST", "/api/topics"): Policy(
+        staff_only(201), body={"slug": "t{unique}", "label": "Kollektivtrafik {unique}"}
+    ),
+    ("PATCH", "/api/topics/{slug}"): Policy(
+        staff_only(), body={"label": "Vården"}, prepare=lambda ctx: {"slug": "sjukvard"}
+    ),
+    # Totals per AK are for every signed-in user; finer views for the AK's organisers and staff.
+    ("GET", "/api/totals"): Policy(signed_in(), query={"year": 2026}),
+    ("GET", "/api/totals/pace"): Policy(signed_in(), query={"year": 2026}),
+    ("GET", "/api/totals/stream"): Policy(signed_in(), query={"year": 2026}),
+    ("GET", "/api/totals/districts"): Policy(
+        organisers_of_the_ak(), query={"year": 2026, "ak": OWN_AK}
+    ),
+    ("GET", "/api/totals/weeks"): Policy(
+        organisers_of_the_ak(), query={"year": 2026, "ak": OWN_AK}
+    ),
+    ("GET", "/api/totals/volunteers"): Policy(
+        organisers_of_the_ak(), query={"year": 2026, "ak": OWN_AK}
+    ),
+    ("GET", "/api/totals/topics"): Policy(
+        organisers_of_the_ak(), query={"year": 2026, "ak": OWN_AK}
+    ),
+    # A district's progress: the AK's own people and staff (a foreign organiser: no).
+    ("GET", "/api/districts/progress"): Policy(
+        statuses(401, 200, 200, 403, 200), query={"ak": OWN_AK}
+    ),
+    ("GET", "/api/member-register"): Policy(signed_in(), query={"year": 2026}),
+    ("POST", "/api/member-register"): Policy(
+        staff_only(201), body={"ak": OWN_AK, "date": "2026-06-30", "net_change": 4}
+    ),
+    ("PUT", "/api/campaign-periods/{year}"): Policy(
+        staff_only(),
+        body={"starts_on": "2026-08-01", "ends_on": "2026-09-13"},
+        prepare=lambda ctx: {"year": 2026},
+    ),
 }
+
+
+def _target_volunteer_and_district(ctx: Any) -> tuple[int, int]:
+    """A volunteer and a district of the own AK, made fresh for the prepare hooks."""
+    from sqlmodel import Session, select
+
+    from api.models import Ak, District, User, UserAk
+
+    with Session(ctx.db) as session:
+        ak = session.exec(select(Ak).where(Ak.slug == OWN_AK)).one()
+        district = session.exec(select(District).where(District.ak_id == ak.id)).first()
+        user = User(name="Hedvig Hemlig", role="volunteer")
+        session.add(user)
+        session.flush()
+        session.add(UserAk(user_id=user.id, ak_id=ak.id))  # type: ignore[arg-type]
+        session.commit()
+        assert user.id is not None and district is not None and district.id is not None
+        return user.id, district.id
+
+
+def _a_log(ctx: Any) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from api.door_logs import Caller, ingest
+
+    user_id, district_id = _target_volunteer_and_district(ctx)
+    log_id = str(uuid.uuid4())
+    item = {
+        "id": log_id,
+        "district_id": district_id,
+        "occurred_at": "2026-05-01T12:00:00+02:00",
+        "outcome": "conversation",
+    }
+    with Session(ctx.db) as session:
+        result = ingest(
+            session=session,
+            caller=Caller(user_id=user_id, role="volunteer", aks=[OWN_AK]),
+            items=[item],
+            now=datetime.now(UTC),
+        )
+        session.commit()
+    assert result.results[0]["status"] == "created"
+    return {"log_id": log_id}
+
+
+def _an_assignment(ctx: Any) -> dict[str, Any]:
+    from sqlmodel import Session
+
+    from api.sync_models import Assignment
+
+    user_id, district_id = _target_volunteer_and_district(ctx)
+    with Session(ctx.db) as session:
+        assignment = Assignment(district_id=district_id, user_id=user_id, created_by=user_id)
+        session.add(assignment)
+        session.commit()
+        return {"assignment_id": assignment.id}
+
+
+def _a_tally(ctx: Any) -> dict[str, Any]:
+    from datetime import UTC, date, datetime
+
+    from sqlmodel import Session
+
+    from api.deps import Principal
+    from api.models import User
+    from api.sync_models import TallyCreate
+    from api.tallies import create_tally
+
+    _, district_id = _target_volunteer_and_district(ctx)
+    with Session(ctx.db) as session:
+        staff = User(name="Stab", role="staff")
+        session.add(staff)
+        session.flush()
+        principal = Principal(user=staff, auth=None, aks=[])  # type: ignore[arg-type]
+        tally = create_tally(
+            session=session,
+            principal=principal,
+            tally_in=TallyCreate(district_id=district_id, date=date(2026, 3, 14), conversation=2),
+            now=datetime.now(UTC),
+        )
+        session.commit()
+        return {"tally_id": tally.id}

@@ -97,6 +97,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "environment": "test",
         "secret_key": TEST_SECRET,
+        # Live streams end quickly in tests that read them whole (authz, schemathesis).
+        "stream_max_seconds": 0.3,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -1,6 +1,7 @@
 """The production shape runs here: two API processes on one PostgreSQL behind nginx."""
 
 import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -14,16 +15,34 @@ from tests.support.servers import VENV, free_port, server_env, stop, wait_health
 pytestmark = pytest.mark.slow
 
 
+def _ports() -> tuple[int, int]:
+    """nginx's port and the first of two consecutive free ports for the API processes."""
+    port = free_port()
+    while True:
+        first = free_port()
+        if port not in (first, first + 1) and _is_free(first + 1):
+            return port, first
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def test_nginx_spreads_requests_over_two_api_processes_and_stops_cleanly(tmp_path: Path):
     with fresh_database("postgresql", tmp_path) as url:
-        port = free_port()
-        first_api_port = free_port()
+        port, first_api_port = _ports()
+        log = (tmp_path / "prod.log").open("wb")
         process = subprocess.Popen(
             ["bash", "scripts/prod.sh", str(port), "2"],
             cwd=REPO_ROOT,
             env=server_env(url, KNACKA_VENV=str(VENV), KNACKA_FIRST_API_PORT=str(first_api_port)),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
@@ -42,5 +61,9 @@ def test_nginx_spreads_requests_over_two_api_processes_and_stops_cleanly(tmp_pat
             assert upstreams == {f"127.0.0.1:{first_api_port}", f"127.0.0.1:{first_api_port + 1}"}
             assert shell.status_code == 200
             assert "content-security-policy" in shell.headers
+        except AssertionError as failure:
+            raise AssertionError(f"{failure}\n{(tmp_path / 'prod.log').read_text()}") from None
         finally:
-            assert stop(process, signal.SIGTERM) == 0
+            code = stop(process, signal.SIGTERM)
+            log.close()
+        assert code == 0, (tmp_path / "prod.log").read_text()

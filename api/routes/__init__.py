@@ -2,9 +2,28 @@
 
 from fastapi import APIRouter
 
-from api.routes import aks, audit, auth, district_maps, districts, goals, health, invites, users
+from api.routes import (
+    aks,
+    assignments,
+    audit,
+    auth,
+    district_maps,
+    districts,
+    goals,
+    health,
+    invites,
+    live,
+    sync,
+    tallies,
+    topics,
+    totals,
+    users,
+)
 
 api_router = APIRouter(prefix="/api")
 # district_maps before districts: /districts/geometry must win over any /districts/{id}.
 for module in (health, auth, aks, district_maps, districts, goals, invites, users, audit):
+    api_router.include_router(module.router)
+# live before totals: /totals/stream is a route of its own, not a totals view.
+for module in (sync, assignments, tallies, topics, live, totals):
     api_router.include_router(module.router)

@@ -1,0 +1,90 @@
+"""GET /api/totals/stream: the totals as server-sent events, live across API processes."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from api import totals
+from api.deps import SettingsDep, StreamingUser
+from api.live import Broker
+from api.observability import LIVE_STREAMS
+from api.routes.totals import TotalsPublic
+
+router = APIRouter(tags=["totals"])
+RETRY_MS = 3000
+
+
+def _event(name: str, body: str) -> bytes:
+    return f"event: {name}\ndata: {body}\n\n".encode()
+
+
+def _read_totals(request: Request, year: int) -> str:
+    with Session(request.app.state.engine) as session:
+        figures = totals.totals(session=session, year=year)
+    return TotalsPublic.model_validate(figures).model_dump_json()
+
+
+@router.get(
+    "/totals/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
+async def totals_stream(
+    request: Request,
+    settings: SettingsDep,
+    _: StreamingUser,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+) -> StreamingResponse:
+    """An event `totals` (the body of GET /api/totals) on connect and after every change."""
+    broker: Broker = request.app.state.live.broker
+
+    async def snapshot() -> str:
+        result: Any = await broker.snapshot(
+            ("totals", year), lambda: run_in_threadpool(_read_totals, request, year)
+        )
+        return str(result)
+
+    # Subscribe before the first read, so a change in between is not missed.
+    queue = broker.subscribe()
+    try:
+        first = await snapshot()  # a database error answers here, before streaming starts
+    except BaseException:
+        broker.unsubscribe(queue)
+        raise
+
+    async def events() -> AsyncIterator[bytes]:
+        LIVE_STREAMS.inc()
+        last = first
+        deadline = time.monotonic() + settings.stream_max_seconds
+        try:
+            yield f"retry: {RETRY_MS}\n\n".encode()
+            yield _event("totals", first)
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    await asyncio.wait_for(
+                        queue.get(), timeout=min(settings.stream_keepalive_seconds, left)
+                    )
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                while not queue.empty():  # a burst of changes gives one event
+                    queue.get_nowait()
+                body = await snapshot()
+                if body != last:
+                    last = body
+                    yield _event("totals", body)
+        finally:
+            broker.unsubscribe(queue)
+            LIVE_STREAMS.dec()
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

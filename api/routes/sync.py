@@ -1,0 +1,105 @@
+import json
+import uuid
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import Field
+from sqlmodel import SQLModel
+
+from api import door_logs, events
+from api.assignments import require_organiser
+from api.crud import get_ak_by_slug, list_districts
+from api.db import utcnow
+from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
+from api.door_logs import Caller
+from api.stockholm import stockholm_today
+from api.sync_models import SLUG_PATTERN, SkewedLogPublic, VoidPublic
+from api.totals import me_today
+
+router = APIRouter(tags=["sync"])
+
+
+class SyncIn(SQLModel):
+    """Items are checked one by one, so a bad item is refused alone with its own code."""
+
+    model_config = {"extra": "forbid"}
+    logs: list[Any] = Field(
+        description="Door logs: {id, district_id, occurred_at, outcome, topics, new_member, "
+        "left_material}; at most 500 (more is refused whole with 413)"
+    )
+
+
+class SyncResult(SQLModel):
+    id: str | None
+    status: str
+    code: str | None = None
+
+
+class SyncOut(SQLModel):
+    results: list[SyncResult]
+
+
+class TodayPublic(SQLModel):
+    doors: int
+    conversations: int
+    new_members: int
+
+
+def caller_of(principal: Principal) -> Caller:
+    return Caller(user_id=principal.id, role=principal.role, aks=principal.aks)
+
+
+# The results are plain dicts of strings, serialised once here: validating them again
+# through a response model costs more than the rest of the answer.
+@router.post("/sync", response_model=SyncOut, response_model_exclude_none=True)
+def sync(body: SyncIn, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+    outcome = door_logs.ingest(
+        session=session, caller=caller_of(principal), items=body.logs, now=utcnow()
+    )
+    session.commit()
+    if outcome.years:
+        events.counts_changed(request.app.state, outcome.years)
+    content = json.dumps({"results": outcome.results}, ensure_ascii=False, separators=(",", ":"))
+    return Response(content.encode(), media_type="application/json")
+
+
+@router.post("/logs/{log_id}/void")
+def void_log(
+    log_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentUser,
+) -> VoidPublic:
+    voided = door_logs.void_log(
+        session=session,
+        caller=caller_of(principal),
+        log_id=log_id,
+        now=utcnow(),
+        window=timedelta(minutes=settings.void_window_minutes),
+    )
+    session.commit()
+    if voided.changed:
+        events.counts_changed(request.app.state, [voided.year])
+    return VoidPublic(id=voided.id, voided_at=voided.voided_at)
+
+
+@router.get("/logs/skewed")
+def list_skewed_logs(
+    session: SessionDep,
+    principal: CurrentUser,
+    ak: Annotated[str, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug")],
+) -> list[SkewedLogPublic]:
+    """Logs whose phone clock ran more than 24 h ahead: counted by when the server got them."""
+    the_ak = get_ak_by_slug(session=session, slug=ak)
+    require_organiser(principal, the_ak.slug)
+    ids = [d.id for d in list_districts(session=session, ak=the_ak, include_retired=True)]
+    rows = door_logs.list_skewed(session=session, district_ids=[i for i in ids if i is not None])
+    return [SkewedLogPublic.model_validate(r) for r in rows]
+
+
+@router.get("/me/today")
+def my_today(session: SessionDep, principal: CurrentUser) -> TodayPublic:
+    figures = me_today(session=session, user_id=principal.id, today=stockholm_today())
+    return TodayPublic.model_validate(figures)

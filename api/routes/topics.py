@@ -1,0 +1,56 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from api import topics
+from api.deps import CurrentStaff, CurrentUser, SessionDep
+from api.sync_models import (
+    SLUG_PATTERN,
+    Topic,
+    TopicAdminPublic,
+    TopicCreate,
+    TopicPublic,
+    TopicUpdate,
+)
+
+router = APIRouter(tags=["topics"])
+
+
+def topic_admin(topic: Topic) -> TopicAdminPublic:
+    return TopicAdminPublic(
+        slug=topic.slug, label=topic.label, retired=topic.retired_at is not None
+    )
+
+
+@router.get("/topics")
+def list_topics(session: SessionDep, _: CurrentUser) -> list[TopicPublic]:
+    return [TopicPublic(slug=t.slug, label=t.label) for t in topics.list_topics(session=session)]
+
+
+@router.get("/topics/all")
+def list_all_topics(
+    session: SessionDep,
+    _: CurrentStaff,
+    include_retired: Annotated[bool, Query()] = True,
+) -> list[TopicAdminPublic]:
+    found = topics.list_topics(session=session, include_retired=include_retired)
+    return [topic_admin(t) for t in found]
+
+
+@router.post("/topics", status_code=status.HTTP_201_CREATED)
+def create_topic(body: TopicCreate, session: SessionDep, _: CurrentStaff) -> TopicAdminPublic:
+    topic = topics.create_topic(session=session, topic_in=body)
+    session.commit()
+    return topic_admin(topic)
+
+
+@router.patch("/topics/{slug}")
+def update_topic(
+    slug: Annotated[str, Path(max_length=40, pattern=SLUG_PATTERN)],
+    body: TopicUpdate,
+    session: SessionDep,
+    _: CurrentStaff,
+) -> TopicAdminPublic:
+    topic = topics.update_topic(session=session, slug=slug, topic_in=body)
+    session.commit()
+    return topic_admin(topic)

@@ -1,0 +1,181 @@
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from sqlmodel import SQLModel, select
+
+from api import totals
+from api.assignments import require_organiser
+from api.crud import get_ak_by_slug, list_districts
+from api.db import utcnow
+from api.deps import CurrentStaff, CurrentUser, SessionDep
+from api.errors import KnackaError
+from api.models import Ak, DistrictPublic
+from api.routes.assignments import Progress
+from api.routes.districts import district_public
+from api.stockholm import stockholm_today
+from api.sync_models import (
+    SLUG_PATTERN,
+    CampaignPeriod,
+    CampaignPeriodIn,
+    MemberRegisterChange,
+    MemberRegisterIn,
+    MemberRegisterPublic,
+)
+
+router = APIRouter(tags=["totals"])
+
+Year = Annotated[int, Query(ge=2000, le=2100)]
+AkSlug = Annotated[str, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug")]
+
+
+class Figures(SQLModel):
+    conversations: int
+    conversation_goal: int
+    doors: int
+    members: int
+    member_goal: int
+
+
+class AkFigures(Figures):
+    ak: str
+    name: str
+
+
+class TotalsPublic(SQLModel):
+    year: int
+    aks: list[AkFigures]
+    total: Figures
+
+
+class DistrictProgress(SQLModel):
+    district: DistrictPublic
+    progress: Progress
+
+
+@router.get("/totals")
+def get_totals(session: SessionDep, _: CurrentUser, year: Year) -> TotalsPublic:
+    return TotalsPublic.model_validate(totals.totals(session=session, year=year))
+
+
+@router.get("/totals/pace")
+def get_pace(session: SessionDep, _: CurrentUser, year: Year) -> dict[str, Any]:
+    """Per AK against the share of the year (or campaign period) passed, with the register."""
+    return totals.pace(session=session, year=year, now=utcnow())
+
+
+def _organised_ak(session: SessionDep, principal: CurrentUser, ak: str) -> Ak:
+    the_ak = get_ak_by_slug(session=session, slug=ak)
+    require_organiser(principal, the_ak.slug)
+    return the_ak
+
+
+@router.get("/totals/districts")
+def totals_per_district(
+    session: SessionDep, principal: CurrentUser, year: Year, ak: AkSlug
+) -> list[dict[str, Any]]:
+    the_ak = _organised_ak(session, principal, ak)
+    return totals.per_district(session=session, year=year, ak=the_ak)
+
+
+@router.get("/totals/weeks")
+def totals_per_week(
+    session: SessionDep, principal: CurrentUser, year: Year, ak: AkSlug
+) -> list[dict[str, Any]]:
+    the_ak = _organised_ak(session, principal, ak)
+    return totals.per_week(session=session, year=year, ak=the_ak)
+
+
+@router.get("/totals/volunteers")
+def totals_per_volunteer(
+    session: SessionDep, principal: CurrentUser, year: Year, ak: AkSlug
+) -> list[dict[str, Any]]:
+    the_ak = _organised_ak(session, principal, ak)
+    return totals.per_volunteer(session=session, year=year, ak=the_ak)
+
+
+@router.get("/totals/topics")
+def totals_per_topic(
+    session: SessionDep, principal: CurrentUser, year: Year, ak: AkSlug | None = None
+) -> list[dict[str, Any]]:
+    if ak is None:
+        if not principal.is_staff:
+            raise KnackaError(403, "forbidden", "Only district staff may see every AK's topics")
+        return totals.per_topic(session=session, year=year, ak=None)
+    return totals.per_topic(session=session, year=year, ak=_organised_ak(session, principal, ak))
+
+
+@router.get("/districts/progress")
+def districts_progress(
+    session: SessionDep, principal: CurrentUser, ak: AkSlug
+) -> list[DistrictProgress]:
+    the_ak = get_ak_by_slug(session=session, slug=ak)
+    if the_ak.slug not in principal.aks and not principal.is_staff:
+        raise KnackaError(403, "forbidden", "Only people of this AK may see its districts")
+    districts = list_districts(session=session, ak=the_ak)
+    figures = totals.progress(
+        session=session,
+        district_ids=[d.id for d in districts if d.id is not None],
+        today=stockholm_today(),
+    )
+    return [
+        DistrictProgress(
+            district=district_public(d, the_ak.slug),
+            progress=Progress.model_validate(figures[d.id]),  # type: ignore[index]
+        )
+        for d in districts
+    ]
+
+
+@router.post("/member-register", status_code=status.HTTP_201_CREATED)
+def record_member_register(
+    body: MemberRegisterIn, session: SessionDep, staff: CurrentStaff
+) -> MemberRegisterPublic:
+    """The register's net change for an AK on a date; a second entry for the date replaces it."""
+    the_ak = get_ak_by_slug(session=session, slug=body.ak)
+    row = session.exec(
+        select(MemberRegisterChange).where(
+            MemberRegisterChange.ak_id == the_ak.id, MemberRegisterChange.day == body.date
+        )
+    ).first()
+    if row is None:
+        assert the_ak.id is not None
+        row = MemberRegisterChange(
+            ak_id=the_ak.id, day=body.date, net_change=body.net_change, recorded_by=staff.id
+        )
+    row.net_change, row.recorded_by, row.recorded_at = body.net_change, staff.id, utcnow()
+    session.add(row)
+    session.commit()
+    return MemberRegisterPublic(ak=the_ak.slug, date=row.day, net_change=row.net_change)
+
+
+@router.get("/member-register")
+def list_member_register(
+    session: SessionDep, _: CurrentUser, year: Year
+) -> list[MemberRegisterPublic]:
+    rows = session.exec(
+        select(MemberRegisterChange, Ak)
+        .join(Ak, Ak.id == MemberRegisterChange.ak_id)  # type: ignore[arg-type]
+        .where(MemberRegisterChange.day >= date(year, 1, 1))
+        .where(MemberRegisterChange.day <= date(year, 12, 31))
+        .order_by(MemberRegisterChange.day)  # type: ignore[arg-type]
+    ).all()
+    return [MemberRegisterPublic(ak=a.slug, date=r.day, net_change=r.net_change) for r, a in rows]
+
+
+@router.put("/campaign-periods/{year}")
+def set_campaign_period(
+    year: int, body: CampaignPeriodIn, session: SessionDep, _: CurrentStaff
+) -> CampaignPeriodIn:
+    """Pace is then measured against this period instead of the calendar year."""
+    if not (2000 <= year <= 2100) or body.ends_on < body.starts_on:
+        raise KnackaError(422, "invalid_period", "The period must lie in order within a year")
+    if body.starts_on.year != year or body.ends_on.year != year:
+        raise KnackaError(422, "invalid_period", "The period must lie in order within a year")
+    period = session.get(CampaignPeriod, year) or CampaignPeriod(
+        year=year, starts_on=body.starts_on, ends_on=body.ends_on
+    )
+    period.starts_on, period.ends_on = body.starts_on, body.ends_on
+    session.add(period)
+    session.commit()
+    return body

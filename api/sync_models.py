@@ -1,0 +1,292 @@
+"""Tables for door logs, their rollups, topics, assignments, paper tallies and the register.
+
+A door log records that a door was knocked, where and about what: never who answered.
+The rollups are kept in the same transaction as the logs, so totals never scan door_log.
+"""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PydanticField
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from api.db import UTCDateTime, utcnow
+from api.models import STRICT
+
+
+class Outcome(StrEnum):
+    conversation = "conversation"
+    not_home = "not_home"
+    declined = "declined"
+    no_access = "no_access"
+
+
+class Source(StrEnum):
+    app = "app"
+    paper = "paper"
+
+
+# --- Door log ---------------------------------------------------------------------------
+
+
+class DoorLog(SQLModel, table=True):
+    __tablename__ = "door_log"
+    __table_args__ = (Index("ix_door_log_skew", "clock_skew", "district_id"),)
+    # The client's UUID: unique in the database, so a resend can never make a second row.
+    id: uuid.UUID = Field(primary_key=True)
+    district_id: int = Field(foreign_key="district.id")
+    user_id: int = Field(foreign_key="user_account.id")
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The Stockholm day the log counts on: of occurred_at, or of received_at when skewed.
+    counted_on: date
+    clock_skew: bool = False
+    outcome: str = Field(max_length=16)
+    # Topic slugs, sorted and comma-joined: a short list from the staff-edited topic table.
+    topics: str = Field(default="", max_length=400)
+    new_member: bool = False
+    left_material: bool = False
+    source: str = Field(default=Source.app, max_length=8)
+    tally_id: int | None = Field(default=None, foreign_key="tally.id", index=True)
+    voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    voided_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class VoidPublic(SQLModel):
+    id: uuid.UUID
+    voided_at: datetime
+
+
+class SkewedLogPublic(SQLModel):
+    id: uuid.UUID
+    district_id: int
+    user_id: int
+    occurred_at: datetime
+    received_at: datetime
+    counted_on: date
+    outcome: str
+    voided: bool
+
+
+# --- Rollups: counts per outcome, kept in the logs' transaction -------------------------
+
+
+class DoorCountDay(SQLModel, table=True):
+    """Per district and Stockholm day: the base of every view."""
+
+    __tablename__ = "door_count_day"
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    conversation: int = 0
+    not_home: int = 0
+    declined: int = 0
+    no_access: int = 0
+    new_member: int = 0
+    left_material: int = 0
+
+
+class DoorCountYear(SQLModel, table=True):
+    """Per district and year: /api/totals reads at most one row per district."""
+
+    __tablename__ = "door_count_year"
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    conversation: int = 0
+    not_home: int = 0
+    declined: int = 0
+    no_access: int = 0
+    new_member: int = 0
+    left_material: int = 0
+
+
+class DoorCountUserDay(SQLModel, table=True):
+    """Per district, day and volunteer (app logs only; paper tallies have no volunteer)."""
+
+    __tablename__ = "door_count_user_day"
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    conversation: int = 0
+    not_home: int = 0
+    declined: int = 0
+    no_access: int = 0
+    new_member: int = 0
+    left_material: int = 0
+
+
+class TopicCountDay(SQLModel, table=True):
+    """Per district, day and topic: how many logs raised the topic."""
+
+    __tablename__ = "topic_count_day"
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    topic: str = Field(max_length=40, primary_key=True)
+    n: int = 0
+
+
+# --- Topics -----------------------------------------------------------------------------
+
+
+class Topic(SQLModel, table=True):
+    __tablename__ = "topic"
+    slug: str = Field(max_length=40, primary_key=True)
+    label: str = Field(max_length=80)
+    position: int = 0
+    retired_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class TopicPublic(SQLModel):
+    slug: str
+    label: str
+
+
+class TopicAdminPublic(TopicPublic):
+    retired: bool
+
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# Lowercase ASCII words joined by '-': what AK and topic slugs look like.
+Slug = Annotated[str, StringConstraints(max_length=40, pattern=SLUG_PATTERN)]
+# Visible text without control characters (PostgreSQL refuses NUL in text).
+Label = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f]+$")]
+
+
+class TopicCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: Slug
+    label: Label
+
+
+class TopicUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: Label | None = None
+    retired: bool | None = None
+
+
+# --- Assignments ------------------------------------------------------------------------
+
+
+class Assignment(SQLModel, table=True):
+    __tablename__ = "assignment"
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    created_by: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+MAX_ID = 2**31 - 1  # a database integer: larger ids would fail in the database, not here
+
+
+class AssignmentCreate(SQLModel):
+    model_config = STRICT
+    district_id: int = Field(ge=1, le=MAX_ID)
+    user_id: int = Field(ge=1, le=MAX_ID)
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+# --- Paper tallies ----------------------------------------------------------------------
+
+
+class Tally(SQLModel, table=True):
+    __tablename__ = "tally"
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    day: date
+    conversation: int = 0
+    not_home: int = 0
+    declined: int = 0
+    no_access: int = 0
+    new_members: int = 0
+    left_material: int = 0
+    created_by: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    voided_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+MAX_TALLY_DOORS = 5000
+
+
+class TallyCreate(SQLModel):
+    model_config = STRICT
+    district_id: int = Field(ge=1, le=MAX_ID)
+    date: date
+    conversation: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    not_home: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    declined: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    no_access: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    new_members: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    left_material: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+
+
+class TallyPublic(SQLModel):
+    id: int
+    district_id: int
+    date: date
+    conversation: int
+    not_home: int
+    declined: int
+    no_access: int
+    new_members: int
+    left_material: int
+    created_by: int
+    created_at: datetime
+    voided_at: datetime | None
+
+
+# --- Member register and campaign periods (staff) ---------------------------------------
+
+
+class MemberRegisterChange(SQLModel, table=True):
+    """The member register's net change for an AK on a date (Bilaga 2 is a net goal)."""
+
+    __tablename__ = "member_register_change"
+    __table_args__ = (UniqueConstraint("ak_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ak_id: int = Field(foreign_key="ak.id", index=True)
+    day: date
+    net_change: int
+    recorded_by: int = Field(foreign_key="user_account.id")
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class MemberRegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ak: Slug
+    date: date
+    net_change: Annotated[int, PydanticField(ge=-100_000, le=100_000)]
+
+
+class MemberRegisterPublic(SQLModel):
+    ak: str
+    date: date
+    net_change: int
+
+
+class CampaignPeriod(SQLModel, table=True):
+    """When set for a year, pace is measured against this period instead of the year."""
+
+    __tablename__ = "campaign_period"
+    year: int = Field(primary_key=True)
+    starts_on: date
+    ends_on: date
+
+
+class CampaignPeriodIn(SQLModel):
+    model_config = STRICT
+    starts_on: date
+    ends_on: date

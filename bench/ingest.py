@@ -1,0 +1,155 @@
+"""Ingest benchmark: POST /api/sync in batches of 100 against a real uvicorn server.
+
+Compares it with the floor: inserting the same rows straight into door_log (one commit per
+100). Run: .venv/bin/python -m bench.ingest [--backend sqlite|postgresql|both] [--logs N]
+"""
+
+import argparse
+import json
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlmodel import Session
+
+from api.db import make_engine
+from api.rollups import door_log
+from api.stockholm import stockholm_day
+from bench.common import cpu_seconds, fresh_database, machine, uvicorn_server, volunteer_token
+
+BATCH = 100
+OUTCOMES = ["conversation", "not_home", "not_home", "declined", "no_access"]
+
+
+def make_batches(districts: list[int], n_logs: int) -> list[bytes]:
+    """Pre-serialised bodies, so the client spends its CPU on sending, not on JSON."""
+    now = datetime.now(UTC) - timedelta(hours=1)
+    bodies = []
+    for b in range(n_logs // BATCH):
+        logs = []
+        for i in range(BATCH):
+            k = b * BATCH + i
+            outcome = OUTCOMES[k % len(OUTCOMES)]
+            logs.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "district_id": districts[k % len(districts)],
+                    "occurred_at": (now + timedelta(seconds=k % 3000)).isoformat(),
+                    "outcome": outcome,
+                    "topics": ["skola", "jobb"][: k % 3] if outcome == "conversation" else [],
+                    "new_member": outcome == "conversation" and k % 17 == 0,
+                    "left_material": k % 2 == 0,
+                }
+            )
+        bodies.append(json.dumps({"logs": logs}).encode())
+    return bodies
+
+
+def through_api(
+    base: str, pid: int, token: str, bodies: list[bytes], clients: int
+) -> tuple[float, float]:
+    """Logs per second of wall time and per CPU second of the server, with concurrent senders."""
+    queue = list(reversed(bodies))
+    lock = threading.Lock()
+    failures: list[str] = []
+
+    def sender() -> None:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    body = queue.pop()
+                response = http.post("/api/sync", content=body)
+                results = response.json().get("results", []) if response.status_code == 200 else []
+                if len(results) != BATCH or any(r["status"] != "created" for r in results):
+                    failures.append(f"{response.status_code} {response.text[:200]}")
+
+    threads = [threading.Thread(target=sender) for _ in range(clients)]
+    cpu_before = cpu_seconds(pid)
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(pid) - cpu_before
+    if failures:
+        raise SystemExit(f"{len(failures)} batches failed, e.g. {failures[0]}")
+    n = len(bodies) * BATCH
+    return n / elapsed, n / cpu
+
+
+def floor(url: str, user_id: int, bodies: list[bytes]) -> tuple[float, float]:
+    """The same rows inserted straight into door_log, 100 per transaction, one connection."""
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    rows_per_batch = []
+    for body in bodies:
+        rows = []
+        for log in json.loads(body)["logs"]:
+            occurred_at = datetime.fromisoformat(log["occurred_at"])
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "district_id": log["district_id"],
+                    "user_id": user_id,
+                    "occurred_at": occurred_at,
+                    "received_at": now,
+                    "counted_on": stockholm_day(occurred_at),
+                    "clock_skew": False,
+                    "outcome": log["outcome"],
+                    "topics": ",".join(sorted(log["topics"])),
+                    "new_member": log["new_member"],
+                    "left_material": log["left_material"],
+                    "source": "app",
+                }
+            )
+        rows_per_batch.append(rows)
+    started, cpu_before = time.perf_counter(), time.process_time()
+    with Session(engine) as session:
+        for rows in rows_per_batch:
+            session.execute(door_log.insert(), rows)
+            session.commit()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_before
+    engine.dispose()
+    n = len(bodies) * BATCH
+    return n / elapsed, n / cpu
+
+
+def run(backend: str, n_logs: int, clients: int, workers: int) -> None:
+    with fresh_database(backend) as url:
+        user_id, token, districts = volunteer_token(url)
+        bodies = make_batches(districts, n_logs)
+        warmup = make_batches(districts, 20 * BATCH)
+        with uvicorn_server(url, workers=workers) as (base, pid):
+            through_api(base, pid, token, warmup, clients)
+            api_rate, api_cpu = through_api(base, pid, token, bodies, clients)
+        floor_rate, floor_cpu = floor(url, user_id, make_batches(districts, n_logs))
+    print(
+        f"{backend:10s} workers={workers} clients={clients} logs={n_logs}: "
+        f"API {api_rate:7.0f} logs/s ({api_cpu:7.0f} per server CPU-s) | "
+        f"floor {floor_rate:7.0f} logs/s ({floor_cpu:7.0f} per CPU-s) | "
+        f"API/floor {api_rate / floor_rate:.2f}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--logs", type=int, default=50_000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn processes")
+    args = parser.parse_args()
+    print(f"# ingest benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        run(backend, args.logs, args.clients, args.workers)
+
+
+if __name__ == "__main__":
+    main()

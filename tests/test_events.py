@@ -1,0 +1,41 @@
+"""One hook hears every committed change of counts, once per request, with its years."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.stockholm import stockholm_today
+from tests.conftest import MakeUser
+from tests.sync_helpers import a_log, district_ids, sync
+
+
+@pytest.fixture
+def heard(app: FastAPI) -> Iterator[list[int]]:
+    years: list[int] = []
+    app.state.on_counts_changed = years.append
+    yield years
+    del app.state.on_counts_changed
+
+
+def test_counts_changed_is_called_after_each_change_and_not_for_replays(
+    client: TestClient, make_user: MakeUser, heard: list[int]
+):
+    organiser = make_user("organiser", aks=["ale"])
+    district = district_ids(client, organiser, "ale")[0]
+    year = stockholm_today().year
+    log = a_log(district)
+    last_year = a_log(district, occurred_at=f"{year - 1}-06-01T12:00:00+02:00")
+    sync(client, organiser, [log, last_year])
+    assert heard == [year - 1, year]
+    sync(client, organiser, [log])
+    assert heard == [year - 1, year]
+    client.post(f"/api/logs/{log['id']}/void", headers=organiser.headers)
+    client.post(f"/api/logs/{log['id']}/void", headers=organiser.headers)
+    assert heard == [year - 1, year, year]
+    day = stockholm_today() - timedelta(days=1)
+    body = {"district_id": district, "date": day.isoformat(), "not_home": 4}
+    assert client.post("/api/tallies", json=body, headers=organiser.headers).status_code == 201
+    assert heard[-1] == day.year and len(heard) == 4
