@@ -4,8 +4,6 @@ each equal to what was sent. Also: an acknowledged write survives a SIGKILL (SQL
 """
 
 import random
-import signal
-import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -24,46 +22,17 @@ from tests.conftest import BACKENDS, fresh_database
 from tests.support.devices import Device, random_log
 from tests.support.faultproxy import FaultPlan, FaultProxy
 from tests.support.people import make_person
-from tests.support.servers import REPO_ROOT, VENV, free_port, server_env, wait_healthy
+from tests.support.servers import RestartableServer
 
 SECRET = "test-secret-key"  # what tests.support.servers gives the server
 
 
-class Server:
-    """`knacka serve` on a fixed port that can be killed and started again."""
-
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.kills = 0
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(VENV / "bin" / "knacka"), "serve", "--port", str(self.port)],
-            cwd=REPO_ROOT,
-            env=server_env(self.database_url, KNACKA_SECRET_KEY=SECRET),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_healthy(self.base, self.process)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self.kills += 1
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.kill()
-
-
 @pytest.fixture(params=BACKENDS)
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Server, Engine]]:
+def served(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[RestartableServer, Engine]]:
     with fresh_database(request.param, tmp_path) as url:
-        server = Server(url)
+        server = RestartableServer(url)
         server.start()
         engine = make_engine(url)
         try:
@@ -193,7 +162,7 @@ def test_a_thousand_logs_arrive_exactly_once_through_faults_and_three_kills(serv
 @pytest.mark.slow
 def test_an_acknowledged_log_survives_a_sigkill_of_the_sqlite_server(tmp_path: Path):
     with fresh_database("sqlite", tmp_path) as url:
-        server = Server(url)
+        server = RestartableServer(url)
         server.start()
         engine = make_engine(url)
         try:
