@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
 from api import accounts
-from api.account_models import AuditEvent
+from api.account_models import AuditEvent, LoginFailure
 from api.models import AuthSession, Role, User
 from api.sync_models import DoorLog
 
@@ -97,6 +97,8 @@ def run_retention(
         )
     if audit_days > 0:
         session.execute(delete(AuditEvent).where(old_audit))
+    # Failed sign-ins (with the IP address) matter for minutes; a day is far beyond any window.
+    session.execute(delete(LoginFailure).where(col(LoginFailure.at) < now - timedelta(days=1)))
     # The run itself is audited after the purge, so its own entry stays.
     accounts.audit(session=session, actor_id=None, action="retention", detail=report.describe())
     return report

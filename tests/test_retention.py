@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session
 
 from api import accounts
-from api.account_models import AuditEvent
+from api.account_models import AuditEvent, LoginFailure
 from api.config import REPO_ROOT
 from api.db import utcnow
 from api.models import AuthSession, User
@@ -77,6 +77,11 @@ def test_inactive_volunteers_are_erased_and_old_audit_purged_with_totals_unchang
     backdate(db, organiser, days=400)
     add_audit(db, days_old=800, action="users.list")
     add_audit(db, days_old=100, action="users.list")
+    with Session(db) as session:
+        for hours in (48, 0):
+            at = utcnow() - timedelta(hours=hours)
+            session.add(LoginFailure(account_key=f"k{hours}", ip="192.0.2.7", at=at))
+        session.commit()
     before = totals(client, staff)
 
     with Session(db) as session:
@@ -118,6 +123,8 @@ def test_inactive_volunteers_are_erased_and_old_audit_purged_with_totals_unchang
         audit = session.execute(select(AuditEvent)).scalars().all()
         assert not [a for a in audit if a.at < utcnow() - timedelta(days=730)]
         assert [a.action for a in audit if a.target_user_id == gone.id] == ["user.erase.retention"]
+        failures = session.execute(select(LoginFailure.account_key)).scalars().all()
+        assert failures == ["k0"]  # the IP of an old failed sign-in is gone
         run = [a for a in audit if a.action == "retention"]
         assert len(run) == 1 and "1 inactive volunteers" in (run[0].detail or "")
 
