@@ -12,7 +12,7 @@ from api.live import Live
 from api.observability import RequestContext, metrics_router
 from api.pwa import mount_pwa
 from api.routes import api_router
-from api.web import BodySizeLimit, SecurityHeaders
+from api.web import BodySizeLimit, SecurityHeaders, UnexpectedErrors
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     mount_pwa(app, settings.pwa_dir)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(
         SecurityHeaders,
         hsts=settings.public_url.startswith("https://"),

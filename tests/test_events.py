@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from api.stockholm import stockholm_today
 from tests.conftest import MakeUser
@@ -39,3 +40,15 @@ def test_counts_changed_is_called_after_each_change_and_not_for_replays(
     body = {"district_id": district, "date": day.isoformat(), "not_home": 4}
     assert client.post("/api/tallies", json=body, headers=organiser.headers).status_code == 201
     assert heard[-1] == day.year and len(heard) == 4
+
+
+def test_a_failed_announcement_after_the_commit_still_acknowledges_the_logs(
+    app: FastAPI, client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+):
+    def database_gone(year: int) -> None:
+        raise OperationalError("SELECT pg_notify(...)", {}, Exception("server closed"))
+
+    monkeypatch.setattr(app.state, "on_counts_changed", database_gone, raising=False)
+    volunteer = make_user("volunteer", aks=["ale"])
+    logs = [a_log(district_ids(client, volunteer, "ale")[0]) for _ in range(3)]
+    assert [r["status"] for r in sync(client, volunteer, logs)] == ["created"] * 3

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from api.errors import ERROR_RESPONSES
 from api.routes import (
     aks,
     assignments,
@@ -20,7 +21,7 @@ from api.routes import (
     users,
 )
 
-api_router = APIRouter(prefix="/api")
+api_router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 # district_maps before districts: /districts/geometry must win over any /districts/{id}.
 for module in (health, auth, aks, district_maps, districts, goals, invites, users, audit):
     api_router.include_router(module.router)

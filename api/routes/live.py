@@ -18,6 +18,19 @@ from api.routes.totals import TotalsPublic
 
 router = APIRouter(tags=["totals"])
 RETRY_MS = 3000
+# One event of the stream: `totals`, its data the JSON body of GET /api/totals.
+TOTALS_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["totals"]},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/TotalsPublic"},
+        },
+    },
+    "required": ["event", "data"],
+}
 
 
 def _event(name: str, body: str) -> bytes:
@@ -33,7 +46,7 @@ def _read_totals(request: Request, year: int) -> str:
 @router.get(
     "/totals/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {"text/event-stream": {"schema": TOTALS_EVENT}}}},
 )
 async def totals_stream(
     request: Request,
