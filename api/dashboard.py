@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from api import totals
+from api.db import utcnow
 from api.models import Ak
 from api.rollups import COUNTERS, ak_t, district_t, door_count_day, door_count_year
 
@@ -71,7 +72,7 @@ def overview(*, session: Session, year: int, now: datetime) -> dict[str, Any]:
 
 def export_rows(*, session: Session, year: int, detail_aks: list[Ak]) -> dict[str, list[Any]]:
     """The export's three tables: per AK (everyone), per district and per week (detail_aks)."""
-    pace = totals.pace(session=session, year=year, now=datetime.now().astimezone())
+    pace = totals.pace(session=session, year=year, now=utcnow())
     per_ak = [
         [
             a["name"],

@@ -187,7 +187,51 @@ export async function goals() {
     h("p", {}, "Samtalsmålet är Bilaga 1, medlemsmålet netto är Bilaga 2. Ändringen syns direkt på översikten."),
     h("div", { class: "scroll" }, h("table", { class: "figures" },
       h("thead", {}, h("tr", {}, ["Arbetarekommun", "Samtal", "Nya medlemmar netto", ""].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, rows))));
+      h("tbody", {}, rows))), registerForm(aks, year), periodForm(year));
+}
+
+function registerForm(aks, year) {
+  const ak = h("select", { name: "register-ak" }, aks.map((a) => h("option", { value: a.slug }, a.name)));
+  const day = h("input", { type: "date", name: "register-date", min: `${year}-01-01`, max: `${year}-12-31` });
+  const net = h("input", { type: "number", name: "net_change", inputmode: "numeric", min: -100000, max: 100000 });
+  const error = errorLine();
+  const done = h("p", { role: "status" });
+  const form = h("form", { class: "card" }, h("h2", {}, "Medlemsregistret"),
+    h("p", {}, "Bilaga 2 är ett nettomål. För in registrets nettoförändring (nya minus utträdda) för en dag; en ny siffra för samma dag ersätter den gamla."),
+    field("Arbetarekommun", ak), field("Datum", day), field("Nettoförändring", net, "Till exempel 4 eller -2."), error, done,
+    h("button", { type: "submit", class: "primary" }, "Spara i registret"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!day.value) return showError(error, new Error("Välj ett datum."));
+    if (net.value === "") return showError(error, new Error("Skriv nettoförändringen."));
+    try {
+      await api("/member-register", { method: "POST", body: { ak: ak.value, date: day.value, net_change: Number(net.value) } });
+      showError(error, null);
+      done.textContent = "Sparat.";
+    } catch (err) { showError(error, err); }
+  });
+  return form;
+}
+
+function periodForm(year) {
+  const from = h("input", { type: "date", name: "period-start", min: `${year}-01-01`, max: `${year}-12-31` });
+  const to = h("input", { type: "date", name: "period-end", min: `${year}-01-01`, max: `${year}-12-31` });
+  const error = errorLine();
+  const done = h("p", { role: "status" });
+  const form = h("form", { class: "card" }, h("h2", {}, "Kampanjperiod"),
+    h("p", {}, "Takten räknas mot hela året, eller mot en kampanjperiod som du sätter här."),
+    field("Första dag", from), field("Sista dag", to), error, done,
+    h("button", { type: "submit", class: "primary" }, "Spara perioden"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!from.value || !to.value) return showError(error, new Error("Välj första och sista dag."));
+    try {
+      await api(`/campaign-periods/${year}`, { method: "PUT", body: { starts_on: from.value, ends_on: to.value } });
+      showError(error, null);
+      done.textContent = "Sparat.";
+    } catch (err) { showError(error, err); }
+  });
+  return form;
 }
 
 // --- Districts ----------------------------------------------------------------------------
@@ -335,12 +379,12 @@ export async function report(me) {
       h("li", {}, h("strong", {}, fmt(t.conversations)), ` samtal av målet ${fmt(t.conversation_goal)} (${pct(t.conversations, t.conversation_goal)})`),
       h("li", {}, h("strong", {}, fmt(t.doors)), " dörrar"),
       h("li", {}, h("strong", {}, fmt(t.members)), ` nya medlemmar vid dörren; medlemsregistret netto ${fmt(t.member_register_net)} mot målet ${fmt(t.member_goal)}`)),
-    h("table", { class: "figures compact" },
+    h("div", { class: "scroll" }, h("table", { class: "figures compact" },
       h("thead", {}, h("tr", {}, ["Arbetarekommun", "Samtal", "Mål", "Andel", "Takt", "Nya medl.", "Register netto", "Medl.mål"].map((x) => h("th", { scope: "col" }, x)))),
       h("tbody", {}, pace.aks.map((a) => h("tr", {}, h("th", { scope: "row" }, a.name), h("td", { class: "num" }, fmt(a.conversations)),
         h("td", { class: "num" }, fmt(a.conversation_goal)), h("td", { class: "num" }, pct(a.conversations, a.conversation_goal)),
         h("td", {}, a.conversations_on_track ? "I takt" : "Efter"), h("td", { class: "num" }, fmt(a.members)),
-        h("td", { class: "num" }, fmt(a.member_register_net)), h("td", { class: "num" }, fmt(a.member_goal)))))),
+        h("td", { class: "num" }, fmt(a.member_register_net)), h("td", { class: "num" }, fmt(a.member_goal))))))),
     goalBars(`Samtal mot målet ${year}`, pace.aks.map((a) => ({ label: a.name, value: a.conversations, goal: a.conversation_goal, expected: a.conversations_expected }))),
     overview ? h("div", { class: "two" },
       weekBars("Per vecka", overview.weeks),

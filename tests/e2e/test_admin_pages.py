@@ -198,3 +198,24 @@ def test_the_pages_pass_axe(server: dict[str, Any], browser: Browser, hash_: str
     expect(page.locator("main")).not_to_contain_text("Hämtar")
     assert axe_violations(page) == []
     page.context.close()
+
+
+@pytest.mark.parametrize("hash_", [f"#/oversikt?year={YEAR}", "#/ak?ak=ale", "#/rapport"])
+def test_on_a_phone_the_pages_do_not_scroll_sideways_and_targets_are_large(
+    server: dict[str, Any], browser: Browser, hash_: str
+):
+    page = signed_in_page(
+        browser, server["base"], server["staff"], hash_, viewport={"width": 390, "height": 844}
+    )
+    expect(page.locator("main h1")).not_to_have_text("Knacka")
+    expect(page.locator("main")).not_to_contain_text("Hämtar")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+               "main button, main select, main input:not([type=checkbox])")]
+             .filter(el => el.offsetParent !== null)
+             .map(el => el.getBoundingClientRect())
+             .filter(r => r.height < 44).length"""
+    )
+    assert small == 0
+    page.context.close()
