@@ -39,9 +39,10 @@ function figure(title, svg, caption) {
 export function goalBars(title, rows, { unit = "samtal" } = {}) {
   const rowH = 44;
   const labelW = 130;
-  const width = 640;
-  const barW = width - labelW - 150;
-  const height = rows.length * rowH + 30;
+  const width = 700;
+  const withGoals = rows.some((r) => r.goal);
+  const barW = width - labelW - (withGoals ? 230 : 80);
+  const height = rows.length * rowH + (withGoals ? 30 : 8);
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "chart-svg" });
   s("title", {}, svg, title);
   const max = Math.max(1, ...rows.map((r) => Math.max(r.value, r.goal || 0)));
@@ -58,6 +59,7 @@ export function goalBars(title, rows, { unit = "samtal" } = {}) {
     const text = r.goal ? `${fmt(r.value)} av ${fmt(r.goal)}${status}` : `${fmt(r.value)} ${unit}`;
     s("text", { x: Math.max(x(r.value), x(r.goal || 0)) + 8, y: y + 20, class: "chart-value" }, svg, text);
   });
+  if (!withGoals) return figure(title, svg);
   const ly = height - 10;
   s("rect", { x: labelW, y: ly - 10, width: 14, height: 10, fill: "#222" }, svg);
   s("text", { x: labelW + 20, y: ly, class: "chart-legend" }, svg, "resultat");
