@@ -136,6 +136,11 @@ def test_a_volunteers_log_shows_on_the_staff_dashboard_within_a_second(
     expect(cell).to_have_text(str(before + 1), timeout=1000)  # no reload, within a second
     sync(base, server["volunteer"], [log_now(district_id), log_now(district_id)])
     expect(cell).to_have_text(str(before + 3), timeout=1000)
+    # Campaign days: the big-screen mode keeps following the stream.
+    page.get_by_role("button", name="Storskärm").click()
+    expect(page.locator("body")).to_have_class("big-screen")
+    sync(base, server["volunteer"], [log_now(district_id)])
+    expect(cell).to_have_text(str(before + 4), timeout=1000)
     no_csp_violations(page)
     page.context.close()
 
