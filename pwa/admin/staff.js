@@ -307,7 +307,18 @@ export async function organisers() {
     };
     const confirm = h("span", { hidden: true }, "Säker? ",
       h("button", { type: "button", class: "danger", onclick: () => act(`/users/${u.id}/erase`) }, `Ja, ta bort ${u.name}`));
-    return h("tr", {}, h("th", { scope: "row" }, u.name), h("td", {}, u.aks.join(", ")),
+    const akBoxes = aks.map((a) => {
+      const box = h("input", { type: "checkbox", value: a.slug, id: `org-${u.id}-${a.slug}`, checked: u.aks.includes(a.name) });
+      return h("div", { class: "check" }, box, h("label", { for: `org-${u.id}-${a.slug}` }, a.name));
+    });
+    const saveAks = () => {
+      const chosen = akBoxes.map((b) => b.querySelector("input")).filter((b) => b.checked).map((b) => b.value);
+      if (!chosen.length) return showError(error, new Error("Välj minst en arbetarekommun."));
+      return act(`/users/${u.id}/aks`, { aks: chosen }, "PUT");
+    };
+    const change = h("details", {}, h("summary", {}, "Byt arbetarekommuner"), akBoxes,
+      h("button", { type: "button", onclick: saveAks }, "Spara arbetarekommuner"));
+    return h("tr", {}, h("th", { scope: "row" }, u.name), h("td", {}, u.aks.join(", "), change),
       h("td", { class: "buttons" },
         h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { disabled: true }, "PATCH") }, "Stäng av"),
         h("button", { type: "button", onclick: () => act(`/users/${u.id}/sessions/revoke`) }, "Logga ut överallt"),

@@ -224,3 +224,21 @@ def test_on_a_phone_the_pages_do_not_scroll_sideways_and_targets_are_large(
     )
     assert small == 0
     page.context.close()
+
+
+def test_staff_create_an_organiser_and_change_their_aks(server: dict[str, Any], browser: Browser):
+    page = signed_in_page(browser, server["base"], server["staff"], "#/organisatorer")
+    form = page.locator("form")
+    form.get_by_label("Namn").fill("Nora Ny")
+    form.get_by_label("E-post").fill("nora@example.se")
+    form.get_by_label("Första lösenord").fill("nora-har-ett-bra-losen")
+    form.get_by_label("Kungälv").check()
+    form.get_by_role("button", name="Skapa konto").click()
+    row = page.get_by_role("row", name="Nora Ny")
+    expect(row).to_contain_text("Kungälv")
+    row.get_by_text("Byt arbetarekommuner").click()
+    row.get_by_label("Tjörn").check()
+    row.get_by_role("button", name="Spara arbetarekommuner").click()
+    expect(page.get_by_role("row", name="Nora Ny")).to_contain_text("Kungälv, Tjörn")
+    no_csp_violations(page)
+    page.context.close()
