@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.admin_pages import mount_admin
 from api.config import Settings, get_settings
 from api.db import make_engine
 from api.errors import install_error_handlers
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(metrics_router)
+    mount_admin(app, settings.pwa_dir)
     mount_pwa(app, settings.pwa_dir)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(UnexpectedErrors)

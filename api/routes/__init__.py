@@ -8,12 +8,15 @@ from api.routes import (
     assignments,
     audit,
     auth,
+    dashboard,
     district_maps,
     districts,
+    exports,
     goals,
     health,
     invites,
     live,
+    plan_admin,
     sync,
     tallies,
     topics,
@@ -26,5 +29,5 @@ api_router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 for module in (health, auth, aks, district_maps, districts, goals, invites, users, audit):
     api_router.include_router(module.router)
 # live before totals: /totals/stream is a route of its own, not a totals view.
-for module in (sync, assignments, tallies, topics, live, totals):
+for module in (sync, assignments, tallies, topics, live, dashboard, totals, plan_admin, exports):
     api_router.include_router(module.router)

@@ -54,7 +54,11 @@ async def totals_stream(
     _: StreamingUser,
     year: Annotated[int, Query(ge=2000, le=2100)],
 ) -> StreamingResponse:
-    """An event `totals` (the body of GET /api/totals) on connect and after every change."""
+    """An event `totals` (the body of GET /api/totals) on connect and after every change.
+
+    A change that leaves the totals as they were (a district renamed or retired) gives an
+    event `changed` with an empty body, so dashboards re-read their other views.
+    """
     broker: Broker = request.app.state.live.broker
 
     async def snapshot() -> str:
@@ -92,6 +96,9 @@ async def totals_stream(
                 if body != last:
                     last = body
                     yield _event("totals", body)
+                else:
+                    # Districts or goals of another year changed: dashboards re-read their views.
+                    yield _event("changed", "{}")
         finally:
             broker.unsubscribe(queue)
             LIVE_STREAMS.dec()
