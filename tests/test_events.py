@@ -14,11 +14,11 @@ from tests.sync_helpers import a_log, district_ids, sync
 
 
 @pytest.fixture
-def heard(app: FastAPI) -> Iterator[list[int]]:
+def heard(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     years: list[int] = []
-    app.state.on_counts_changed = years.append
+    # monkeypatch puts the app's real live hook back for the tests that follow.
+    monkeypatch.setattr(app.state, "on_counts_changed", years.append)
     yield years
-    del app.state.on_counts_changed
 
 
 def test_counts_changed_is_called_after_each_change_and_not_for_replays(

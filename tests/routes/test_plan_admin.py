@@ -148,8 +148,7 @@ def test_goal_and_district_edits_call_the_live_hook(
     client: TestClient, staff: Person, monkeypatch: Any
 ):
     heard: list[int] = []
-    # raising=False: tests/test_events.py removes the hook from the shared app when it is done.
-    monkeypatch.setattr(client.app.state, "on_counts_changed", heard.append, raising=False)  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state, "on_counts_changed", heard.append)  # type: ignore[attr-defined]
     client.put(
         "/api/goals/ale/2027", json={"conversations": 5, "members": 1}, headers=staff.headers
     )
