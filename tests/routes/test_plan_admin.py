@@ -145,10 +145,9 @@ def test_only_staff_edit_the_plan(client: TestClient, make_user: MakeUser):
 
 
 def test_goal_and_district_edits_call_the_live_hook(
-    client: TestClient, staff: Person, monkeypatch: Any
+    client: TestClient, staff: Person, live_hook: list[int]
 ):
-    heard: list[int] = []
-    monkeypatch.setattr(client.app.state, "on_counts_changed", heard.append)  # type: ignore[attr-defined]
+    heard = live_hook
     client.put(
         "/api/goals/ale/2027", json={"conversations": 5, "members": 1}, headers=staff.headers
     )
