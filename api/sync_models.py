@@ -75,47 +75,40 @@ class SkewedLogPublic(SQLModel):
 # --- Rollups: counts per outcome, kept in the logs' transaction -------------------------
 
 
-class DoorCountDay(SQLModel, table=True):
+class OutcomeCounts(SQLModel):
+    """The counters every door rollup keeps: one per outcome, plus sign-ups and material."""
+
+    conversation: int = 0
+    not_home: int = 0
+    declined: int = 0
+    no_access: int = 0
+    new_member: int = 0
+    left_material: int = 0
+
+
+class DoorCountDay(OutcomeCounts, table=True):
     """Per district and Stockholm day: the base of every view."""
 
     __tablename__ = "door_count_day"
     district_id: int = Field(foreign_key="district.id", primary_key=True)
     day: date = Field(primary_key=True)
-    conversation: int = 0
-    not_home: int = 0
-    declined: int = 0
-    no_access: int = 0
-    new_member: int = 0
-    left_material: int = 0
 
 
-class DoorCountYear(SQLModel, table=True):
+class DoorCountYear(OutcomeCounts, table=True):
     """Per district and year: /api/totals reads at most one row per district."""
 
     __tablename__ = "door_count_year"
     district_id: int = Field(foreign_key="district.id", primary_key=True)
     year: int = Field(primary_key=True)
-    conversation: int = 0
-    not_home: int = 0
-    declined: int = 0
-    no_access: int = 0
-    new_member: int = 0
-    left_material: int = 0
 
 
-class DoorCountUserDay(SQLModel, table=True):
+class DoorCountUserDay(OutcomeCounts, table=True):
     """Per district, day and volunteer (app logs only; paper tallies have no volunteer)."""
 
     __tablename__ = "door_count_user_day"
     district_id: int = Field(foreign_key="district.id", primary_key=True)
     day: date = Field(primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
-    conversation: int = 0
-    not_home: int = 0
-    declined: int = 0
-    no_access: int = 0
-    new_member: int = 0
-    left_material: int = 0
 
 
 class TopicCountDay(SQLModel, table=True):
