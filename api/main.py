@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.admission import Admission, admission_limit
 from api.config import Settings, get_settings
 from api.db import make_engine
 from api.errors import install_error_handlers
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     mount_pwa(app, settings.pwa_dir)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(Admission, limit=admission_limit(engine))
     app.add_middleware(
         SecurityHeaders,
         hsts=settings.public_url.startswith("https://"),
