@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from bench.common import cpu_seconds, fresh_database, machine, uvicorn_server, volunteer_token
 from bench.rawhttp import Connection, percentile
 
+FAILURES: list[str] = []  # answers other than 200 created (e.g. 503 when the pool ran dry)
+
 
 def one_log(district_id: int) -> bytes:
     log = {
@@ -45,7 +47,7 @@ async def volunteer(
             status, answer = await conn.request("POST", "/api/sync", body)
             out.append(time.perf_counter() - started)
             if status != 200 or b'"created"' not in answer:
-                raise RuntimeError(f"{status} {answer[:200]!r}")
+                FAILURES.append(f"{status} {answer[:120]!r}")
             if pause:
                 await asyncio.sleep(random.expovariate(1 / pause))
     finally:
@@ -67,6 +69,7 @@ def run(backend: str, clients: int, sends: int, rate: float, workers: int) -> No
         _, token, districts = volunteer_token(url)
         with uvicorn_server(url, workers=workers) as (base, pid):
             asyncio.run(load(base, token, districts, clients, 2, 0))  # warm up connections
+            FAILURES.clear()
             cpu_before = cpu_seconds(pid)
             latencies, elapsed = asyncio.run(load(base, token, districts, clients, sends, rate))
             cpu = cpu_seconds(pid) - cpu_before
@@ -76,7 +79,8 @@ def run(backend: str, clients: int, sends: int, rate: float, workers: int) -> No
         f"{'max' if not rate else f'{rate:.0f}/s'} sends={len(ms)}: "
         f"achieved {len(ms) / elapsed:6.0f} logs/s | p50 {percentile(ms, 50):6.1f} ms  "
         f"p95 {percentile(ms, 95):6.1f} ms  p99 {percentile(ms, 99):6.1f} ms  "
-        f"max {max(ms):6.1f} ms | server CPU {cpu / len(ms) * 1000:.2f} ms per request",
+        f"max {max(ms):6.1f} ms | server CPU {cpu / len(ms) * 1000:.2f} ms per request | "
+        f"failed {len(FAILURES)}{' e.g. ' + FAILURES[0] if FAILURES else ''}",
         flush=True,
     )
 
