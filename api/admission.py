@@ -11,6 +11,7 @@ that from happening and keeps the queue fair (first come, first served).
 import asyncio
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 THREADPOOL_THREADS = 40  # anyio's default, which Starlette's run_in_threadpool uses
@@ -19,9 +20,10 @@ THREADPOOL_THREADS = 40  # anyio's default, which Starlette's run_in_threadpool 
 def admission_limit(engine: Engine) -> int:
     """Connections the pool can hand out, keeping two for live snapshots, within the threads."""
     pool = engine.pool
-    size = getattr(pool, "size", lambda: 5)()
-    overflow = max(0, getattr(pool, "_max_overflow", 0))
-    return max(1, min(size + overflow - 2, THREADPOOL_THREADS - 2))
+    if not isinstance(pool, QueuePool):  # no fixed number of connections to wait for
+        return THREADPOOL_THREADS - 2
+    size = pool.size() + max(0, pool._max_overflow)
+    return max(1, min(size - 2, THREADPOOL_THREADS - 2))
 
 
 class Admission:
