@@ -44,7 +44,13 @@ async def volunteer(
         for _ in range(sends):
             body = one_log(random.choice(districts))
             started = time.perf_counter()
-            status, answer = await conn.request("POST", "/api/sync", body)
+            try:
+                status, answer = await conn.request("POST", "/api/sync", body)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                # The server closed the idle kept-alive connection (after 5 s): reconnect.
+                await conn.close()
+                await conn.open()
+                status, answer = await conn.request("POST", "/api/sync", body)
             out.append(time.perf_counter() - started)
             if status != 200 or b'"created"' not in answer:
                 FAILURES.append(f"{status} {answer[:120]!r}")
