@@ -1,11 +1,13 @@
 """Database engine, naming convention, time type and the per-request session."""
 
+import threading
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -63,6 +65,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        _install_write_lock(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -70,3 +73,33 @@ def make_engine(url: str) -> Engine:
 def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+# SQLite admits one writer; the others poll with growing sleeps (up to 100 ms each), which
+# under a crowd of small syncs wastes most of the time. Writers of this process queue on a
+# lock instead and start the moment the previous one commits (other processes still poll).
+_write_locks: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_HOLDS = "knacka_write_lock"
+
+
+def hold_write_lock(connection: Connection) -> None:
+    """Before the first write of a transaction on SQLite: wait for this process's writers."""
+    lock = _write_locks.get(connection.engine)
+    if lock is None or connection.info.get(_HOLDS):
+        return
+    lock.acquire()
+    connection.info[_HOLDS] = lock
+
+
+def _release(info: dict[Any, Any]) -> None:
+    lock = info.pop(_HOLDS, None)
+    if lock is not None:
+        lock.release()
+
+
+def _install_write_lock(engine: Engine) -> None:
+    _write_locks[engine] = threading.Lock()
+    # Released when the transaction ends, or at the latest when the connection goes back.
+    event.listen(engine, "commit", lambda conn: _release(conn.info))
+    event.listen(engine, "rollback", lambda conn: _release(conn.info))
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: _release(record.info))

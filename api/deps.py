@@ -1,29 +1,39 @@
 """The app's dependency vocabulary: SessionDep, CurrentUser, CurrentStaff ..."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.account_models import Invite
 from api.config import Settings
-from api.crud import find_session, get_ak_by_slug, user_ak_slugs
+from api.crud import find_session_with_aks, get_ak_by_slug, user_ak_slugs
 from api.db import utcnow
 from api.errors import KnackaError
 from api.models import Ak, AuthSession, Role, User
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that do no I/O are async: each sync one costs a hop through the thread pool.
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    # Making a session does no I/O; closing one does only while it still holds a connection
+    # (a read that never committed), and then it runs in the thread pool, off the event loop.
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -64,11 +74,13 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Pri
     )
     if not token:
         raise unauthenticated
-    found = find_session(session=session, token=token, secret_key=settings.secret_key, now=utcnow())
+    found = find_session_with_aks(
+        session=session, token=token, secret_key=settings.secret_key, now=utcnow()
+    )
     if found is None:
         raise unauthenticated
-    auth, user = found
-    return Principal(user=user, auth=auth, aks=user_ak_slugs(session=session, user=user))
+    auth, user, aks = found
+    return Principal(user=user, auth=auth, aks=aks)
 
 
 def get_principal_enrolling(
@@ -91,7 +103,7 @@ def _refuse_pending_totp(principal: Principal) -> Principal:
     return principal
 
 
-def get_principal(principal: CurrentUserEnrolling) -> Principal:
+async def get_principal(principal: CurrentUserEnrolling) -> Principal:
     return _refuse_pending_totp(principal)
 
 
@@ -114,7 +126,7 @@ def get_streaming_principal(
 StreamingUser = Annotated[Principal, Depends(get_streaming_principal)]
 
 
-def get_staff(principal: CurrentUser) -> Principal:
+async def get_staff(principal: CurrentUser) -> Principal:
     if not principal.is_staff:
         raise KnackaError(403, "forbidden", "Only district staff may do this")
     return principal
@@ -130,7 +142,7 @@ CurrentStaff = Annotated[Principal, Depends(get_staff)]
 MAX_ID = 2**31 - 1
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     # uvicorn's proxy_headers has already put the trusted proxy's X-Forwarded-For here.
     return request.client.host if request.client else "unknown"
 
@@ -144,7 +156,7 @@ def ensure_organises(principal: Principal, ak_slug: str) -> None:
         raise KnackaError(403, "forbidden", "Du kan bara hantera din egen arbetarekommun.")
 
 
-def get_manager(principal: CurrentUser) -> Principal:
+async def get_manager(principal: CurrentUser) -> Principal:
     if principal.role not in (Role.staff, Role.organiser):
         raise KnackaError(403, "forbidden", "Bara organisatörer och distriktet kan göra det här.")
     return principal

@@ -1,5 +1,6 @@
 """One error type with a stable code; one handler renders every error as {detail, code}."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,6 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("knacka.errors")
 
 DATABASE_RETRY_AFTER_SECONDS = 5
 
@@ -96,6 +99,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         # The database is down or busy: nothing was stored, so the client retries the same ids.
+        log.warning("database unavailable: %s: %s", type(exc).__name__, str(exc).split("\n")[0])
         return JSONResponse(
             {
                 "detail": "The database is unavailable, try again shortly",

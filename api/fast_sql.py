@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from api.db import hold_write_lock
+
 LOG_COLUMNS = (
     "id",
     "district_id",
@@ -84,6 +86,7 @@ def insert_logs(*, session: Session, rows: Sequence[dict[str, Any]]) -> set[int]
     if not rows:
         return set()
     dialect = _dialect(session)
+    hold_write_lock(session.connection())
     if dialect == "postgresql":
         # One array per column: a short, constant statement the server can prepare once.
         columns = [[r.get(c) for r in rows] for c in LOG_COLUMNS]

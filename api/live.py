@@ -9,12 +9,13 @@ reconnect, so an announcement lost in a crash costs freshness, never correctness
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 log = logging.getLogger("knacka.live")
 
@@ -86,6 +87,8 @@ class Live:
         self.is_postgres = database_url.startswith("postgresql")
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
+        self._notifier: psycopg.Connection[Any] | None = None
+        self._notify_lock = threading.Lock()
 
     async def start(self) -> None:
         self.broker.bind(asyncio.get_running_loop())
@@ -95,6 +98,8 @@ class Live:
             self.listening.set()
 
     async def stop(self) -> None:
+        with self._notify_lock:
+            self._close_notifier()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -109,12 +114,25 @@ class Live:
         if not self.is_postgres:
             self.broker.publish_threadsafe(payload)
             return
-        with engine.connect() as conn:
-            conn.execute(
-                text("SELECT pg_notify(:channel, :payload)"),
-                {"channel": CHANNEL, "payload": payload},
-            )
-            conn.commit()
+        # One kept autocommit connection: one round trip per change, where a pooled one cost a
+        # checkout, a pre-ping, the statement and a commit (measured in docs/BENCHMARKS.md).
+        with self._notify_lock:
+            for attempt in (1, 2):
+                try:
+                    if self._notifier is None or self._notifier.closed:
+                        self._notifier = psycopg.connect(self._conninfo(), autocommit=True)
+                    self._notifier.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+                    return
+                except psycopg.OperationalError as exc:
+                    self._close_notifier()
+                    if attempt == 2:  # answered as 503 like any other database outage
+                        raise OperationalError("SELECT pg_notify", None, exc) from exc
+
+    def _close_notifier(self) -> None:
+        if self._notifier is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._notifier.close()
+            self._notifier = None
 
     def _conninfo(self) -> str:
         url = make_url(self.database_url).set(drivername="postgresql")

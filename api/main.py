@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.admin_pages import mount_admin
+from api.admission import Admission, admission_limit
 from api.config import Settings, get_settings
 from api.db import make_engine
 from api.errors import install_error_handlers
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_pwa(app, settings.pwa_dir)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(UnexpectedErrors)
+    app.add_middleware(Admission, limit=admission_limit(engine))
     app.add_middleware(
         SecurityHeaders,
         hsts=settings.public_url.startswith("https://"),

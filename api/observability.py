@@ -45,12 +45,25 @@ CLIENT_ERRORS = Counter(
 )
 LIVE_STREAMS = Gauge("knacka_live_streams", "Open live totals streams", registry=REGISTRY)
 _OUTBOX_STATUSES = {401, 413, 422, 429, 500, 503}
+# The routes a phone's outbox sends to.
+_OUTBOX_ROUTES = {"/api/sync", "/api/logs/{log_id}/void"}
 
 
 class JsonFormatter(logging.Formatter):
+    _second = -1
+    _stamp = ""
+
+    def _time(self, record: logging.LogRecord) -> str:
+        # One strftime per second, not per line: the access log writes a line per request.
+        second = int(record.created)
+        if second != self._second:
+            self._stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z")
+            self._second = second
+        return self._stamp
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": self._time(record),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -130,24 +143,25 @@ class RequestContext:
             elapsed = time.perf_counter() - started
             label = route_label(scope)
             REQUEST_SECONDS.labels(scope["method"], label, str(status)).observe(elapsed)
-            if status in _OUTBOX_STATUSES and label.startswith("/api/sync"):
+            if status in _OUTBOX_STATUSES and label in _OUTBOX_ROUTES:
                 CLIENT_ERRORS.labels(str(status)).inc()
-            access_log.info(
-                "%s %s %s %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                elapsed * 1000,
-                extra={
-                    "fields": {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "route": label,
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                    }
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %s %.1fms",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    elapsed * 1000,
+                    extra={
+                        "fields": {
+                            "method": scope["method"],
+                            "path": scope["path"],
+                            "route": label,
+                            "status": status,
+                            "ms": round(elapsed * 1000, 2),
+                        }
+                    },
+                )
             request_id_var.reset(token)
 
 

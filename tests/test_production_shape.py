@@ -9,8 +9,12 @@ import httpx
 import pytest
 
 from api.config import REPO_ROOT
+from api.stockholm import stockholm_today
 from tests.conftest import fresh_database
+from tests.support.people import make_person
 from tests.support.servers import VENV, free_port, server_env, stop, wait_healthy
+from tests.support.sse import iter_events
+from tests.sync_helpers import a_log
 
 pytestmark = pytest.mark.slow
 
@@ -61,9 +65,34 @@ def test_nginx_spreads_requests_over_two_api_processes_and_stops_cleanly(tmp_pat
             assert upstreams == {f"127.0.0.1:{first_api_port}", f"127.0.0.1:{first_api_port + 1}"}
             assert shell.status_code == 200
             assert "content-security-policy" in shell.headers
+            _stream_through_nginx_hears_a_sync_through_the_other_process(url, base, first_api_port)
         except AssertionError as failure:
             raise AssertionError(f"{failure}\n{(tmp_path / 'prod.log').read_text()}") from None
         finally:
             code = stop(process, signal.SIGTERM)
             log.close()
         assert code == 0, (tmp_path / "prod.log").read_text()
+
+
+def _stream_through_nginx_hears_a_sync_through_the_other_process(
+    url: str, base: str, first_api_port: int
+) -> None:
+    headers = {"Authorization": f"Bearer {make_person(url, 'test-secret-key', 'staff')}"}
+    year = stockholm_today().year
+    with httpx.Client(headers=headers, timeout=httpx.Timeout(30)) as client:
+        district = client.get(f"{base}/api/districts", params={"ak": "ale"}).json()[0]["id"]
+        with client.stream("GET", f"{base}/api/totals/stream", params={"year": year}) as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            holder = stream.headers["x-upstream"]
+            other = {f"127.0.0.1:{first_api_port}", f"127.0.0.1:{first_api_port + 1}"} - {holder}
+            events = iter_events(stream)
+            name, first = next(events)
+            assert name == "totals"
+            # The sync goes straight to the process that does NOT hold the stream.
+            sent = client.post(f"http://{other.pop()}/api/sync", json={"logs": [a_log(district)]})
+            assert sent.status_code == 200, sent.text
+            # Unbuffered: the event arrives while the stream stays open (no proxy buffering).
+            name, second = next(events)
+            assert name == "totals"
+            assert second != first

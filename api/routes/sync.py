@@ -1,5 +1,6 @@
 import json
 import uuid
+from collections import Counter
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from api.crud import get_ak_by_slug, list_districts
 from api.db import utcnow
 from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
 from api.door_logs import Caller
+from api.observability import SYNC_ITEMS
 from api.stockholm import stockholm_today
 from api.sync_models import SLUG_PATTERN, SkewedLogPublic, VoidPublic
 from api.totals import me_today
@@ -60,6 +62,8 @@ def sync(body: SyncIn, request: Request, session: SessionDep, principal: Current
     session.commit()
     if outcome.years:
         events.counts_changed(request.app.state, outcome.years)
+    for status, count in Counter(r["status"] for r in outcome.results).items():
+        SYNC_ITEMS.labels(status).inc(count)
     content = json.dumps({"results": outcome.results}, ensure_ascii=False, separators=(",", ":"))
     return Response(content.encode(), media_type="application/json")
 
