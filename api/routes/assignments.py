@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from sqlmodel import SQLModel
 
-from api import assignments
+from api import accounts, assignments
 from api.crud import get_ak_by_slug
 from api.deps import CurrentUser, SessionDep
 from api.models import DistrictPublic, User, UserPublic
@@ -90,6 +90,15 @@ def list_assignments(
                 ends_on=a.ends_on,
             )
         )
+    # Who is assigned where is people's data: the read is audited.
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="assignments.list",
+        ak=the_ak.slug,
+        detail=f"{len(out)} assignments",
+    )
+    session.commit()
     return out
 
 

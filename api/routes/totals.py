@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from sqlmodel import SQLModel, select
 
-from api import totals
+from api import accounts, totals
 from api.assignments import require_organiser
 from api.crud import get_ak_by_slug, list_districts
 from api.db import utcnow
@@ -91,7 +91,17 @@ def totals_per_volunteer(
     session: SessionDep, principal: CurrentUser, year: Year, ak: AkSlug
 ) -> list[dict[str, Any]]:
     the_ak = _organised_ak(session, principal, ak)
-    return totals.per_volunteer(session=session, year=year, ak=the_ak)
+    rows = totals.per_volunteer(session=session, year=year, ak=the_ak)
+    # Per-volunteer figures are people's data: the read is audited.
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="totals.volunteers",
+        ak=the_ak.slug,
+        detail=f"{year}: {len(rows)} volunteers",
+    )
+    session.commit()
+    return rows
 
 
 @router.get("/totals/topics")

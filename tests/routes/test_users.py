@@ -194,3 +194,18 @@ def test_every_read_and_change_of_people_is_in_the_audit_log(
     with Session(db) as session:
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "audit.read")).first()
     assert client.get("/api/audit", headers=olle.headers).status_code == 403
+
+
+def test_reading_assignments_and_per_volunteer_figures_is_audited(
+    client: TestClient, make_user: MakeUser, staff: Person
+):
+    olle = make_user("organiser", aks=["ale"])
+    assert client.get("/api/assignments", params={"ak": "ale"}, headers=olle.headers).is_success
+    per_volunteer = client.get(
+        "/api/totals/volunteers", params={"ak": "ale", "year": 2026}, headers=olle.headers
+    )
+    assert per_volunteer.is_success
+    events = client.get("/api/audit", headers=staff.headers).json()
+    seen = {(e["actor_id"], e["action"], e["ak"]) for e in events}
+    assert (olle.id, "assignments.list", "ale") in seen
+    assert (olle.id, "totals.volunteers", "ale") in seen
