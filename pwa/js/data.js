@@ -1,13 +1,11 @@
 // What the home and district screens show, fetched when there is a network and kept in
 // IndexedDB so the app opens with it offline.
 
-import { ApiError, getJson, send } from "./api.js";
+import { ApiError, getJson } from "./api.js";
 import { kvGet, kvSet } from "./db.js";
 import { outbox, stockholmDay } from "./outbox.js";
 
 const KEYS = ["me", "assignments", "districts", "totals", "today", "topics", "outlines", "mapConfig"];
-// Boundaries change once per election: an outline is fetched again at most once a day.
-const OUTLINE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 export async function cached() {
   const values = await Promise.all(KEYS.map((key) => kvGet(`cache:${key}`)));
@@ -65,47 +63,10 @@ export async function refresh() {
     guard(async () => keep("topics", await getJson("/api/topics"))),
     guard(async () => keep("mapConfig", await getJson("/api/maps/config"))),
   ]);
-  if (!expired) await guard(() => refreshOutlines());
+  // Loaded only here, after sign-in, so the first load does not carry it.
+  if (!expired) await guard(async () => (await import("./outlines.js")).refreshOutlines(keep));
   if (expired) await outbox.pause();
   return expired;
-}
-
-// The outlines (GeoJSON) of the districts the home screen lists, kept with them offline.
-// A district without an imported boundary is remembered as null: its screen shows no map.
-async function refreshOutlines() {
-  const [assignments, districts, stored] = await Promise.all(
-    ["assignments", "districts", "outlines"].map((key) => kvGet(`cache:${key}`)),
-  );
-  const { assigned, others } = districtList({ assignments, districts });
-  const outlines = {};
-  const now = Date.now();
-  await Promise.all(
-    [...assigned, ...others].map(async ({ district }) => {
-      const kept = stored?.[district.id];
-      if (kept && now - kept.fetched_at < OUTLINE_MAX_AGE_MS) {
-        outlines[district.id] = kept;
-        return;
-      }
-      try {
-        outlines[district.id] = { geojson: await fetchOutline(district.id), fetched_at: now };
-      } catch (error) {
-        if (kept) outlines[district.id] = kept; // offline or a server error: keep the old one
-        if (error instanceof ApiError && error.status === 401) throw error;
-      }
-    }),
-  );
-  await keep("outlines", outlines);
-}
-
-// GeoJSON is served as application/geo+json; anything else (a captive portal) is a failure.
-async function fetchOutline(id) {
-  const response = await send("GET", `/api/districts/${id}/geometry`);
-  if (response.status === 404) return null;
-  const type = response.headers.get("Content-Type") || "";
-  if (!response.ok || !type.includes("json")) throw new ApiError("http", response.status);
-  const body = await response.json();
-  if (body?.type !== "FeatureCollection") throw new ApiError("not_json", response.status);
-  return body;
 }
 
 // Assigned districts first, then the AK's other prioritised ones.

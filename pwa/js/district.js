@@ -193,7 +193,21 @@ export function renderDistrict(app, districtId) {
   }
 
   toast.hidden = true;
-  let map = districtMap(app, districtId);
+  let map = null; // the map below the buttons, once loaded
+  let left = false;
+
+  // Only a district with an imported outline loads the map code (not part of the first load).
+  function showMap() {
+    if (map || !app.data?.outlines?.[districtId]?.geojson) return;
+    map = import("./district-map.js")
+      .then(({ districtMap }) => {
+        if (left) return null;
+        const view = districtMap(app, districtId);
+        node.append(view.node); // last on the screen: the buttons never move
+        return view;
+      })
+      .catch(() => null); // no map is better than a broken screen: logging goes on
+  }
   const node = h(
     "section",
     { class: "screen" },
@@ -204,74 +218,21 @@ export function renderDistrict(app, districtId) {
     quick,
     grid,
     toast,
-    map.node,
   );
   showShift();
+  showMap();
   return {
     node,
     update() {
-      // Figures refreshed: an outline that just arrived is added below everything else.
-      if (map.node) return;
-      map = districtMap(app, districtId);
-      if (map.node) node.append(map.node);
+      showMap(); // figures refreshed: an outline may just have arrived
     },
     leave() {
+      left = true;
       clearTimeout(undoTimer);
-      map.leave();
+      map?.then((view) => view?.leave());
       // Leaving the screen sends the conversation as it is.
       finishQuickStep();
     },
   };
 }
 
-// The district's outline below the buttons (so they never move), drawn by map.js, which is
-// imported only here so the first load stays light. The position is asked for only when the
-// volunteer taps "Visa var jag är", is used on the phone only, and is never sent or stored.
-function districtMap(app, districtId) {
-  const geojson = app.data?.outlines?.[districtId]?.geojson;
-  if (!geojson) return { node: null, leave() {} };
-  const holder = h("div", { class: "district-map", id: "district-map" });
-  const button = h("button", { type: "button", class: "btn btn-wide", id: "show-position" }, "Visa var jag är");
-  const node = h(
-    "section",
-    { class: "card map-card", "aria-labelledby": "map-title" },
-    h("h2", { id: "map-title" }, "Karta"),
-    holder,
-    button,
-    h("p", { class: "muted" }, "Din position stannar i telefonen. Den skickas inte och sparas inte."),
-  );
-  let left = false;
-  let following = false;
-  const config = app.data?.mapConfig || {};
-  const drawn = import("./map.js")
-    .then(({ drawDistrict }) =>
-      left
-        ? null
-        : drawDistrict(holder, geojson, {
-            tileUrl: config.tile_url || undefined,
-            tileAttribution: config.tile_attribution || undefined,
-          }),
-    )
-    .catch(() => {
-      node.hidden = true; // no map is better than a broken one: logging goes on
-      return null;
-    });
-  button.addEventListener("click", async () => {
-    const map = await drawn;
-    if (!map || left) return;
-    following = !following;
-    if (following) map.follow();
-    else {
-      map.stop();
-      map.setPosition(null);
-    }
-    button.textContent = following ? "Sluta visa var jag är" : "Visa var jag är";
-  });
-  return {
-    node,
-    leave() {
-      left = true;
-      drawn.then((map) => map?.stop());
-    },
-  };
-}
