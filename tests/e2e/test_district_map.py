@@ -219,7 +219,9 @@ def test_outline_offline_and_where_am_i_stays_on_the_phone(
     assert page.evaluate(storage) == "{}{}"
     # What the map adds to the district's offline data: its outline (docs/BENCHMARKS.md).
     size = len(json.dumps(outlines[str(surte["id"])]["geojson"], separators=(",", ":")))
-    print(f"\nSurte norra's outline kept offline: {size} bytes as JSON")
+    kept = [o["geojson"] for o in outlines.values() if o["geojson"]]
+    total = sum(len(json.dumps(g, separators=(",", ":"))) for g in kept)
+    print(f"\nOutlines kept offline: Surte norra {size} B; {len(kept)} districts, {total} B")
     assert 0 < size < 20_000
     assert errors.errors == []
 
