@@ -83,6 +83,33 @@ def serve(
     )
 
 
+@app.command("retention")
+def retention_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say what would be erased and purged")
+    ] = False,
+) -> None:
+    """Gallring: erase long-inactive volunteers and purge old audit entries (see settings)."""
+    from api.db import utcnow
+    from api.retention import run_retention
+
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            report = run_retention(
+                session=session,
+                now=utcnow(),
+                volunteer_inactive_days=settings.retention_volunteer_inactive_days,
+                audit_days=settings.retention_audit_days,
+                dry_run=dry_run,
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+    typer.echo(report.describe().capitalize() + ".")
+
+
 @app.command("backup")
 def backup_command(
     target: Annotated[Path, typer.Argument(help="File to write the backup to")],

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-in-production"
@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     stream_keepalive_seconds: float = 15
     # How long a volunteer may void their own log after the server got it.
     void_window_minutes: int = 10
+    # Gallring (`knacka retention`): volunteers with no sign-in and no log for this long are
+    # erased; audit entries older than this are purged. 0 turns that part off.
+    retention_volunteer_inactive_days: int = Field(default=365, ge=0)
+    retention_audit_days: int = Field(default=730, ge=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

@@ -1,13 +1,41 @@
 """One error type with a stable code; one handler renders every error as {detail, code}."""
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+class ErrorOut(BaseModel):
+    """Every error: a message (or the list of invalid fields for 422) and a stable code."""
+
+    detail: str | list[dict[str, Any]]
+    code: str
+
+
+# Documented on every /api route, so the schema says what clients really get.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in {
+        400: "Bad request",
+        401: "Not signed in, or the session ended",
+        403: "Not allowed for this person",
+        404: "Not found",
+        409: "Conflicts with what is stored",
+        410: "Gone (an expired or used invite)",
+        413: "Request too large",
+        422: "Invalid input",
+        429: "Too many attempts; see Retry-After",
+        503: "The database is unavailable; see Retry-After",
+    }.items()
+}
 
 
 class KnackaError(Exception):

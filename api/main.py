@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.admin_pages import mount_admin
 from api.config import Settings, get_settings
 from api.db import make_engine
 from api.errors import install_error_handlers
@@ -12,7 +13,7 @@ from api.live import Live
 from api.observability import RequestContext, metrics_router
 from api.pwa import mount_pwa
 from api.routes import api_router
-from api.web import BodySizeLimit, SecurityHeaders
+from api.web import BodySizeLimit, SecurityHeaders, UnexpectedErrors
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,8 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(metrics_router)
+    mount_admin(app, settings.pwa_dir)
     mount_pwa(app, settings.pwa_dir)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(
         SecurityHeaders,
         hsts=settings.public_url.startswith("https://"),

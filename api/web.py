@@ -1,6 +1,10 @@
 """ASGI middleware for every response: security headers and a request size limit."""
 
+import logging
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+error_log = logging.getLogger("knacka.errors")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -66,20 +70,29 @@ class BodySizeLimit:
                 await _too_large(send)
                 return
         seen = 0
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > self.max_bytes and not refused:
+                    # Answer now: the framework would turn the raised error into a 400.
+                    refused = True
+                    await _too_large(send)
                     raise _BodyTooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            if not refused:
+                await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
-            await _too_large(send)
+            if not refused:
+                await _too_large(send)
 
 
 class _BodyTooLarge(Exception):
@@ -99,3 +112,45 @@ async def _too_large(send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class UnexpectedErrors:
+    """A failure no handler knew becomes a generic 500 inside the header middleware.
+
+    Starlette renders it outside every middleware, so the 500 would lack the security headers;
+    the traceback goes to the server log only.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            error_log.exception("unexpected error in %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            body = b'{"detail":"Internal error","code":"internal_error"}'
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"%d" % len(body)),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})

@@ -209,7 +209,37 @@ POLICY: dict[tuple[str, str], Policy] = {
         body={"starts_on": "2026-08-01", "ends_on": "2026-09-13"},
         prepare=lambda ctx: {"year": 2026},
     ),
+    # Staff edit the plan: goals per AK and year, and districts.
+    ("PUT", "/api/goals/{ak}/{year}"): Policy(
+        staff_only(),
+        body={"conversations": 1200, "members": 12},
+        prepare=lambda ctx: {"ak": OWN_AK, "year": 2027},
+    ),
+    ("POST", "/api/districts"): Policy(
+        staff_only(201),
+        body={"ak": OWN_AK, "code": "{new_code}", "name": "Nytt distrikt"},
+        prepare=lambda ctx: {"new_code": _a_free_district_code(ctx)},
+    ),
+    ("PATCH", "/api/districts/{district_id}"): Policy(staff_only(), body={"prioritised": True}),
+    # The staff dashboard's views over every AK.
+    ("GET", "/api/totals/overview"): Policy(staff_only(), query={"year": 2026}),
+    # Exports: everyone signed in gets the per-AK table; detail only for the caller's own AKs.
+    ("GET", "/api/exports/totals.csv"): Policy(signed_in(), query={"year": 2026}),
+    ("GET", "/api/exports/totals.xlsx"): Policy(signed_in(), query={"year": 2026}),
+    # The organisers' and staff's pages: the page is public, its data needs a token.
+    ("GET", "/admin"): Policy(everyone()),
 }
+
+
+def _a_free_district_code(ctx: Any) -> str:
+    """An 8-digit code in Ale's kommun (1440) that no district has yet."""
+    from sqlmodel import Session, select
+
+    from api.models import District
+
+    with Session(ctx.db) as session:
+        taken = set(session.exec(select(District.code)).all())
+    return next(f"1440{n:04d}" for n in range(9999, 0, -1) if f"1440{n:04d}" not in taken)
 
 
 def _target_volunteer_and_district(ctx: Any) -> tuple[int, int]:

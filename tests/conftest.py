@@ -194,3 +194,18 @@ def make_user(db: Engine) -> MakeUser:
 @pytest.fixture
 def staff(make_user: MakeUser) -> Person:
     return make_user("staff", name="Stina Stab")
+
+
+@pytest.fixture
+def live_hook(app: FastAPI) -> Iterator[list[int]]:
+    """Swaps the app's counts-changed hook for a recorder; the real hook comes back after.
+
+    (pytest's monkeypatch cannot restore attributes of Starlette's State: it deletes them.)
+    """
+    heard: list[int] = []
+    real = app.state.on_counts_changed
+    app.state.on_counts_changed = heard.append
+    try:
+        yield heard
+    finally:
+        app.state.on_counts_changed = real

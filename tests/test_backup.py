@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,59 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_restore_gives_the_same_totals_with_door_logs_present(backend: str, tmp_path: Path):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from tests.conftest import make_settings
+    from tests.support.people import make_person
+    from tests.sync_helpers import a_log
+
+    with fresh_database(backend, tmp_path) as url:
+        upgrade_to_head(url)
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session:
+                seed_plan(session=session, plan=read_plan(REPO_ROOT / "seeds"))
+            settings = make_settings(url)
+            token = make_person(url, settings.secret_key, "volunteer", ["ale"])
+            headers = {"Authorization": f"Bearer {token}"}
+            year = datetime.now(UTC).year
+
+            def totals(client: TestClient) -> object:
+                response = client.get("/api/totals", params={"year": year}, headers=headers)
+                assert response.status_code == 200
+                return response.json()
+
+            with TestClient(create_app(settings)) as client:
+                ale = client.get("/api/districts", params={"ak": "ale"}, headers=headers).json()
+                logs = [
+                    a_log(ale[i % len(ale)]["id"], outcome=outcome, new_member=i % 6 == 0)
+                    for i, outcome in enumerate(["conversation", "not_home", "declined"] * 20)
+                ]
+                synced = client.post("/api/sync", json={"logs": logs}, headers=headers)
+                assert synced.status_code == 200
+                assert {r["status"] for r in synced.json()["results"]} == {"created"}, synced.text
+                before = totals(client)
+                assert before["total"]["doors"] == 60  # type: ignore[index]
+
+                backup_file = tmp_path / "knacka.backup"
+                made = _knacka(url, "backup", str(backup_file))
+                assert made.returncode == 0, made.stderr
+
+                # After the backup: more logs and a voided one change the totals.
+                more = [a_log(ale[0]["id"]) for _ in range(5)]
+                client.post("/api/sync", json={"logs": more}, headers=headers)
+                client.post(f"/api/logs/{logs[0]['id']}/void", headers=headers)
+                assert totals(client) != before
+
+            engine.dispose()
+            restored = _knacka(url, "restore", "--yes", str(backup_file))
+            assert restored.returncode == 0, restored.stderr
+            with TestClient(create_app(settings)) as client:
+                assert totals(client) == before
+        finally:
+            engine.dispose()

@@ -2,17 +2,21 @@
 
 from fastapi import APIRouter
 
+from api.errors import ERROR_RESPONSES
 from api.routes import (
     aks,
     assignments,
     audit,
     auth,
+    dashboard,
     district_maps,
     districts,
+    exports,
     goals,
     health,
     invites,
     live,
+    plan_admin,
     sync,
     tallies,
     topics,
@@ -20,10 +24,10 @@ from api.routes import (
     users,
 )
 
-api_router = APIRouter(prefix="/api")
+api_router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 # district_maps before districts: /districts/geometry must win over any /districts/{id}.
 for module in (health, auth, aks, district_maps, districts, goals, invites, users, audit):
     api_router.include_router(module.router)
 # live before totals: /totals/stream is a route of its own, not a totals view.
-for module in (sync, assignments, tallies, topics, live, totals):
+for module in (sync, assignments, tallies, topics, live, dashboard, totals, plan_admin, exports):
     api_router.include_router(module.router)

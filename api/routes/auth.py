@@ -7,7 +7,7 @@ from api import accounts, crud
 from api.account_models import RecoveryCodes, RedeemIn, TotpEnrolment, TotpVerifyIn
 from api.db import utcnow
 from api.deps import ClientIp, CurrentUser, CurrentUserEnrolling, SessionDep, SettingsDep
-from api.errors import KnackaError
+from api.errors import ErrorOut, KnackaError
 from api.models import LoginIn, MePublic, Role, TokenPublic
 from api.qr import qr_svg
 from api.security import verify_password
@@ -22,7 +22,10 @@ def _invalid(code: str = "invalid_credentials") -> KnackaError:
     return KnackaError(401, code, "Fel e-post eller lösenord.")
 
 
-@router.post("/auth/login", responses={429: {"description": "Too many failed sign-ins"}})
+@router.post(
+    "/auth/login",
+    responses={429: {"model": ErrorOut, "description": "Too many failed sign-ins"}},
+)
 def login(body: LoginIn, session: SessionDep, settings: SettingsDep, ip: ClientIp) -> TokenPublic:
     now = utcnow()
     window = timedelta(minutes=settings.login_window_minutes)

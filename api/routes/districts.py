@@ -27,9 +27,11 @@ def list_districts(
     session: SessionDep,
     _: CurrentUser,
     ak: Annotated[str | None, Query(max_length=40, description="AK slug")] = None,
+    include_retired: Annotated[bool, Query(description="Retired districts too")] = False,
 ) -> list[DistrictPublic]:
     the_ak = crud.get_ak_by_slug(session=session, slug=ak) if ak is not None else None
     slugs = crud.ak_slugs_by_id(session=session)
     return [
-        district_public(d, slugs[d.ak_id]) for d in crud.list_districts(session=session, ak=the_ak)
+        district_public(d, slugs[d.ak_id])
+        for d in crud.list_districts(session=session, ak=the_ak, include_retired=include_retired)
     ]

@@ -18,6 +18,19 @@ from api.routes.totals import TotalsPublic
 
 router = APIRouter(tags=["totals"])
 RETRY_MS = 3000
+# One event of the stream: `totals`, its data the JSON body of GET /api/totals.
+TOTALS_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["totals"]},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/TotalsPublic"},
+        },
+    },
+    "required": ["event", "data"],
+}
 
 
 def _event(name: str, body: str) -> bytes:
@@ -33,7 +46,7 @@ def _read_totals(request: Request, year: int) -> str:
 @router.get(
     "/totals/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {"text/event-stream": {"schema": TOTALS_EVENT}}}},
 )
 async def totals_stream(
     request: Request,
@@ -41,7 +54,11 @@ async def totals_stream(
     _: StreamingUser,
     year: Annotated[int, Query(ge=2000, le=2100)],
 ) -> StreamingResponse:
-    """An event `totals` (the body of GET /api/totals) on connect and after every change."""
+    """An event `totals` (the body of GET /api/totals) on connect and after every change.
+
+    A change that leaves the totals as they were (a district renamed or retired) gives an
+    event `changed` with an empty body, so dashboards re-read their other views.
+    """
     broker: Broker = request.app.state.live.broker
 
     async def snapshot() -> str:
@@ -79,6 +96,9 @@ async def totals_stream(
                 if body != last:
                     last = body
                     yield _event("totals", body)
+                else:
+                    # Districts or goals of another year changed: dashboards re-read their views.
+                    yield _event("changed", "{}")
         finally:
             broker.unsubscribe(queue)
             LIVE_STREAMS.dec()

@@ -71,3 +71,35 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
             process.kill()
             process.wait()
     return process.returncode
+
+
+class RestartableServer:
+    """`knacka serve` on a fixed port that a test can SIGKILL and start again."""
+
+    def __init__(self, database_url: str, **env: str) -> None:
+        self.database_url = database_url
+        self.env = env
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.kills = 0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [str(VENV / "bin" / "knacka"), "serve", "--port", str(self.port)],
+            cwd=REPO_ROOT,
+            env=server_env(self.database_url, **self.env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_healthy(self.base, self.process)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.kills += 1
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.kill()

@@ -1,0 +1,69 @@
+// The admin pages' API client: the bearer token lives in sessionStorage (gone with the tab).
+
+const TOKEN_KEY = "knacka.admin.token";
+
+export const getToken = () => sessionStorage.getItem(TOKEN_KEY);
+export const setToken = (token) => sessionStorage.setItem(TOKEN_KEY, token);
+export const clearToken = () => sessionStorage.removeItem(TOKEN_KEY);
+
+// Swedish words for the server's stable codes; the server's own text is the fallback.
+const MESSAGES = {
+  not_authenticated: "Logga in igen.",
+  invalid_credentials: "E-post eller lösenord stämmer inte. Försök igen.",
+  totp_required: "Skriv koden från din app.",
+  totp_invalid: "Koden stämmer inte. Försök igen.",
+  too_many_attempts: "För många försök. Vänta en stund och försök igen.",
+  forbidden: "Du har inte behörighet till det här.",
+  validation_error: "Kontrollera fälten och försök igen.",
+  email_taken: "Det finns redan ett konto med den e-postadressen.",
+  weak_password: "Välj ett lösenord med minst 10 tecken.",
+  goals_not_found: "Det finns inga mål för året än.",
+  network: "Ingen kontakt med servern. Försök igen om en stund.",
+};
+
+export class ApiError extends Error {
+  constructor(status, code, detail) {
+    super(MESSAGES[code] || detail || "Något gick fel. Försök igen.");
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function api(path, { method = "GET", body, raw = false } = {}) {
+  const headers = {};
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(`/api${path}`, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "network");
+  }
+  if (!response.ok) {
+    let payload = {};
+    try { payload = await response.json(); } catch { /* not JSON */ }
+    if (response.status === 401 && payload.code === "not_authenticated") {
+      clearToken();
+      window.dispatchEvent(new Event("knacka:signed-out"));
+    }
+    throw new ApiError(response.status, payload.code || "error", payload.detail);
+  }
+  if (raw) return response;
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+export async function download(path, filename) {
+  const response = await api(path, { raw: true });
+  const url = URL.createObjectURL(await response.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

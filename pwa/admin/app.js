@@ -1,0 +1,199 @@
+// Knacka for organisers and district staff: sign-in, then pages by role, chosen by the hash.
+
+import { api, clearToken, getToken, setToken } from "./api.js";
+import { errorLine, field, h, showError } from "./dom.js";
+import { followTotals } from "./live.js";
+import * as organiser from "./organiser.js";
+import * as staff from "./staff.js";
+
+const main = document.querySelector("main");
+const nav = document.querySelector("#nav");
+const liveLine = document.querySelector("#live");
+let me = null;
+let stopLive = null;
+const listeners = new Set();
+export let currentYear = new Date().getFullYear();
+
+// --- The live stream: one per page, shared by whatever the view shows --------------------
+
+const LIVE_TEXT = {
+  connecting: "Ansluter till direktuppdateringen …",
+  open: "Direkt: siffrorna uppdateras av sig själva.",
+  waiting: "Tappade kontakten. Försöker igen – siffrorna kan vara gamla.",
+  "signed-out": "Logga in igen för att se siffrorna direkt.",
+};
+
+export function live(year, handlers) {
+  const entry = { year, ...handlers };
+  listeners.add(entry);
+  if (!stopLive || liveYear !== year) startLive(year);
+  return () => listeners.delete(entry);
+}
+
+let liveYear = null;
+function startLive(year) {
+  if (stopLive) stopLive();
+  liveYear = year;
+  stopLive = followTotals({
+    year,
+    token: getToken,
+    onTotals: (t) => listeners.forEach((l) => l.onTotals && l.onTotals(t)),
+    onChanged: () => listeners.forEach((l) => l.onChanged && l.onChanged()),
+    onStatus: (status) => {
+      liveLine.textContent = LIVE_TEXT[status] || "";
+      liveLine.dataset.status = status;
+    },
+  });
+}
+
+function endLive() {
+  listeners.clear();
+  if (stopLive) stopLive();
+  stopLive = null;
+  liveYear = null;
+  liveLine.textContent = "";
+}
+
+// --- Sign-in ------------------------------------------------------------------------------
+
+function loginView() {
+  const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true });
+  const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
+  const totp = h("input", { type: "text", name: "totp", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 32 });
+  const totpField = field("Kod från din app för tvåstegsverifiering", totp, "Sex siffror, eller en reservkod.");
+  totpField.hidden = true;
+  const error = errorLine();
+  const form = h("form", { class: "card narrow", novalidate: true },
+    h("h1", {}, "Logga in"),
+    h("p", {}, "För organisatörer i arbetarekommunerna och för partidistriktet."),
+    field("E-post", email), field("Lösenord", password), totpField, error,
+    h("button", { type: "submit", class: "primary" }, "Logga in"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!email.value.trim()) return showError(error, new Error("Skriv din e-postadress."));
+    if (!password.value) return showError(error, new Error("Skriv ditt lösenord."));
+    const body = { email: email.value.trim(), password: password.value };
+    if (totp.value.trim()) body.totp = totp.value.trim();
+    try {
+      const { access_token: token } = await api("/auth/login", { method: "POST", body });
+      setToken(token);
+      showError(error, null);
+      await start();
+    } catch (err) {
+      if (err.code === "totp_required" || err.code === "totp_invalid") {
+        totpField.hidden = false;
+        totp.focus();
+      }
+      showError(error, err);
+    }
+  });
+  return form;
+}
+
+// --- Navigation by role -------------------------------------------------------------------
+
+function routes() {
+  if (!me) return [];
+  const list = [];
+  if (me.role === "staff") {
+    list.push(["#/oversikt", "Översikt"], ["#/ak", "Arbetarekommun"], ["#/mal", "Mål"],
+      ["#/distrikt", "Valdistrikt"], ["#/organisatorer", "Organisatörer"], ["#/logg", "Logg"]);
+  } else {
+    list.push(["#/ak", "Min arbetarekommun"]);
+  }
+  list.push(["#/rapport", "Årsrapport"]);
+  return list;
+}
+
+function drawNav() {
+  const hash = location.hash.split("?")[0] || "";
+  nav.replaceChildren(
+    h("ul", {}, routes().map(([href, label]) =>
+      h("li", {}, h("a", { href, "aria-current": hash.startsWith(href) ? "page" : false }, label)))),
+    me ? h("div", { class: "who" },
+      h("span", {}, `${me.name} (${me.role === "staff" ? "distriktet" : "organisatör"})`),
+      h("button", { type: "button", class: "quiet", onclick: toggleBigScreen }, "Storskärm"),
+      h("button", { type: "button", class: "quiet", onclick: logout }, "Logga ut")) : "",
+  );
+}
+
+function toggleBigScreen() {
+  document.body.classList.toggle("big-screen");
+  if (document.body.classList.contains("big-screen") && document.documentElement.requestFullscreen) {
+    document.documentElement.requestFullscreen().catch(() => {});
+  } else if (document.fullscreenElement) {
+    document.exitFullscreen().catch(() => {});
+  }
+}
+
+async function logout() {
+  try { await api("/auth/logout", { method: "POST" }); } catch { /* ended anyway */ }
+  clearToken();
+  me = null;
+  endLive();
+  location.hash = "";
+  render();
+}
+
+export function param(name) {
+  const query = location.hash.split("?")[1] || "";
+  return new URLSearchParams(query).get(name);
+}
+
+export function setYear(year) {
+  currentYear = year;
+}
+
+async function render() {
+  endLive();
+  drawNav();
+  if (!me) {
+    main.replaceChildren(loginView());
+    return;
+  }
+  const hash = location.hash.split("?")[0];
+  const fallback = me.role === "staff" ? "#/oversikt" : "#/ak";
+  const path = hash || fallback;
+  const view = {
+    "#/oversikt": staff.dashboard,
+    "#/mal": staff.goals,
+    "#/distrikt": staff.districts,
+    "#/organisatorer": staff.organisers,
+    "#/logg": staff.audit,
+    "#/rapport": staff.report,
+    "#/ak": organiser.akPage,
+    "#/blankett": organiser.tallySheet,
+  }[path];
+  main.replaceChildren(h("p", {}, "Hämtar …"));
+  try {
+    main.replaceChildren(await (view || (() => h("p", {}, "Sidan finns inte.")))(me));
+  } catch (err) {
+    main.replaceChildren(h("p", { class: "error", role: "alert" }, err.message));
+  }
+  document.title = `${main.querySelector("h1")?.textContent || "Knacka"} – Knacka`;
+}
+
+async function start() {
+  if (!getToken()) {
+    me = null;
+  } else {
+    try {
+      me = await api("/me");
+      if (me.role === "volunteer") {
+        clearToken();
+        me = null;
+      }
+    } catch {
+      me = null;
+    }
+  }
+  await render();
+}
+
+window.addEventListener("hashchange", render);
+window.addEventListener("knacka:signed-out", () => {
+  me = null;
+  render();
+});
+if (new URLSearchParams(location.search).has("storskarm")) document.body.classList.add("big-screen");
+start();

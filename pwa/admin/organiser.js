@@ -1,0 +1,202 @@
+// AK organisers (and staff on an AK's page): progress, invites, volunteers, assignments,
+// paper tallies, and the printable tally sheet.
+
+import { api } from "./api.js";
+import { live, param } from "./app.js";
+import { goalBars, weekBars } from "./charts.js";
+import { errorLine, field, fmt, h, isoToday, pct, showError } from "./dom.js";
+
+const year = () => Number(param("year")) || new Date().getFullYear();
+const reload = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
+
+async function chooseAk(me) {
+  const aks = await api("/aks");
+  const mine = me.role === "staff" ? aks : aks.filter((a) => me.aks.includes(a.slug));
+  const slug = param("ak") || mine[0]?.slug;
+  return { ak: mine.find((a) => a.slug === slug) || mine[0], mine };
+}
+
+export async function akPage(me) {
+  const { ak, mine } = await chooseAk(me);
+  if (!ak) return h("p", {}, "Du är inte organisatör för någon arbetarekommun.");
+  const y = year();
+  const [districts, users] = await Promise.all([api(`/districts?ak=${ak.slug}`), api(`/users?ak=${ak.slug}`)]);
+  const volunteers = users.filter((u) => u.role === "volunteer");
+  const picker = mine.length > 1
+    ? field("Arbetarekommun", h("select", { name: "ak", onchange: (e) => { location.hash = `#/ak?ak=${e.target.value}`; } },
+      mine.map((a) => h("option", { value: a.slug, selected: a.slug === ak.slug }, a.name))))
+    : "";
+  const progressBox = h("div", {}, h("p", {}, "Hämtar …"));
+  const drawProgress = async () => progressBox.replaceChildren(await progress(ak, y));
+  drawProgress();
+  live(y, { onTotals: drawProgress, onChanged: drawProgress });
+
+  return h("div", {}, h("h1", {}, ak.name), picker,
+    h("nav", { class: "jump", "aria-label": "På sidan" }, h("ul", {},
+      [["#framsteg", "Framsteg"], ["#inbjudan", "Bjud in"], ["#volontarer", "Volontärer"], ["#uppdrag", "Uppdrag"], ["#papper", "Papperslista"]]
+        .map(([href, label]) => h("li", {}, h("a", { href: `#/ak?ak=${ak.slug}`, "data-target": href, onclick: (e) => { e.preventDefault(); document.querySelector(href).scrollIntoView(); } }, label))))),
+    h("section", { id: "framsteg", "aria-labelledby": "h-progress" }, h("h2", { id: "h-progress" }, `Framsteg ${y}`), progressBox),
+    h("section", { id: "inbjudan", "aria-labelledby": "h-invite" }, h("h2", { id: "h-invite" }, "Bjud in volontärer"), await invites(ak)),
+    h("section", { id: "volontarer", "aria-labelledby": "h-vol" }, h("h2", { id: "h-vol" }, "Volontärer"), volunteerList(volunteers)),
+    h("section", { id: "uppdrag", "aria-labelledby": "h-assign" }, h("h2", { id: "h-assign" }, "Uppdrag: vem knackar var"), await assignments(ak, districts, volunteers)),
+    h("section", { id: "papper", "aria-labelledby": "h-tally" }, h("h2", { id: "h-tally" }, "Papperslista: för in en räkning"), await tallies(ak, districts, y)));
+}
+
+async function progress(ak, y) {
+  const [pace, perDistrict, weeks] = await Promise.all([
+    api(`/totals/pace?year=${y}`), api(`/totals/districts?year=${y}&ak=${ak.slug}`), api(`/totals/weeks?year=${y}&ak=${ak.slug}`),
+  ]);
+  const row = pace.aks.find((a) => a.ak === ak.slug);
+  return h("div", {},
+    h("p", { class: "big-figure" }, h("span", { class: "value", id: "ak-conversations" }, fmt(row.conversations)),
+      h("span", { class: "of" }, ` av ${fmt(row.conversation_goal)} samtal (${pct(row.conversations, row.conversation_goal)}) – ${row.conversations_on_track ? "i takt" : `efter takt: i takt vore ${fmt(row.conversations_expected)}`}.`)),
+    h("p", {}, `${fmt(row.members)} nya medlemmar vid dörren. Medlemsmål netto ${fmt(row.member_goal)}, medlemsregistret netto ${fmt(row.member_register_net)}.`),
+    goalBars(`Samtal mot målet ${y}`, [{ label: ak.name, value: row.conversations, goal: row.conversation_goal, expected: row.conversations_expected }]),
+    weekBars(`Per vecka ${y}`, weeks),
+    h("div", { class: "scroll" }, h("table", { class: "figures", id: "district-table" },
+      h("caption", {}, "Per valdistrikt"),
+      h("thead", {}, h("tr", {}, ["Valdistrikt", "Samtal", "Dörrar", "Nya medlemmar", "Ej hemma", "Blankett"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, perDistrict.map((d) => h("tr", { "data-id": d.district_id },
+        h("th", { scope: "row" }, d.name, d.prioritised ? h("span", { class: "tag" }, " prioriterat") : ""),
+        h("td", { class: "num" }, fmt(d.conversations)), h("td", { class: "num" }, fmt(d.doors)),
+        h("td", { class: "num" }, fmt(d.members)), h("td", { class: "num" }, fmt(d.not_home)),
+        h("td", {}, h("a", { href: `#/blankett?district=${d.district_id}&ak=${ak.slug}` }, `Skriv ut blankett för ${d.name}`))))))));
+}
+
+async function invites(ak) {
+  const uses = h("input", { type: "number", min: 1, max: 500, value: 1, name: "max_uses", inputmode: "numeric" });
+  const days = h("input", { type: "number", min: 1, max: 7, value: 7, name: "expires_in_days", inputmode: "numeric" });
+  const result = h("div", { class: "invite-result", "aria-live": "polite" });
+  const list = h("ul", { class: "plain" });
+  const error = errorLine();
+  const drawList = async () => {
+    const all = await api(`/invites?ak=${ak.slug}`);
+    list.replaceChildren(...all.filter((i) => !i.revoked && i.uses < i.max_uses && new Date(i.expires_at) > new Date()).map((i) =>
+      h("li", {}, `Länk för ${i.max_uses} ${i.max_uses === 1 ? "person" : "personer"}, använd ${i.uses} gånger, gäller till ${new Date(i.expires_at).toLocaleDateString("sv-SE")}. `,
+        h("button", { type: "button", onclick: async () => { await api(`/invites/${i.id}`, { method: "DELETE" }); drawList(); } }, "Dra tillbaka"))));
+    if (!list.children.length) list.append(h("li", {}, "Inga giltiga länkar just nu."));
+  };
+  const form = h("form", { class: "card" },
+    field("Hur många får använda länken?", uses, "1 för en person. Fler för en grupp, till exempel på ett möte."),
+    field("Giltig i antal dagar", days, "Högst 7."), error,
+    h("button", { type: "submit", class: "primary" }, "Skapa inbjudan"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const n = Number(uses.value);
+    const d = Number(days.value);
+    if (!(n >= 1 && n <= 500)) return showError(error, new Error("Skriv ett antal mellan 1 och 500."));
+    if (!(d >= 1 && d <= 7)) return showError(error, new Error("Skriv ett antal dagar mellan 1 och 7."));
+    try {
+      const invite = await api("/invites", { method: "POST", body: { ak: ak.slug, max_uses: n, expires_in_days: d } });
+      showError(error, null);
+      const link = h("input", { type: "text", readonly: true, value: invite.url, id: "invite-url", class: "wide" });
+      result.replaceChildren(
+        h("p", {}, "Dela länken eller låt personen skanna koden. Länken visas bara nu."),
+        h("label", { for: "invite-url" }, "Inbjudningslänk"), link,
+        h("button", { type: "button", onclick: async () => { try { await navigator.clipboard.writeText(invite.url); } catch { link.select(); } } }, "Kopiera länken"),
+        h("img", { class: "qr", alt: "QR-kod med inbjudningslänken", src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(invite.qr_svg)}` }));
+      drawList();
+    } catch (err) { showError(error, err); }
+  });
+  await drawList();
+  return h("div", {}, form, result, h("h3", {}, "Giltiga länkar"), list);
+}
+
+function volunteerList(volunteers) {
+  if (!volunteers.length) return h("p", {}, "Inga volontärer än. Skapa en inbjudan ovan.");
+  return h("ul", { class: "people" }, volunteers.map((u) => {
+    const name = h("input", { type: "text", value: u.name, maxlength: 80, "aria-label": `Nytt namn för ${u.name}` });
+    const error = errorLine();
+    const state = h("span", { role: "status" });
+    const act = async (path, body, method, done) => {
+      try { await api(path, { method, body }); showError(error, null); state.textContent = done; } catch (err) { showError(error, err); }
+    };
+    const confirm = h("span", { hidden: true, class: "confirm" }, "Namnet tas bort för alltid; loggarna blir anonyma. ",
+      h("button", { type: "button", class: "danger", onclick: () => act(`/users/${u.id}/erase`, undefined, "POST", "Borttagen.").then(reload) }, `Ja, ta bort ${u.name}`),
+      h("button", { type: "button", onclick: () => { confirm.hidden = true; } }, "Avbryt"));
+    return h("li", { "data-id": u.id }, name,
+      h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { name: name.value }, "PATCH", "Namnet är sparat.") }, "Byt namn"),
+      h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { disabled: true }, "PATCH", "Avstängd.") }, "Stäng av"),
+      h("button", { type: "button", onclick: () => { confirm.hidden = false; } }, "Ta bort"), confirm, state, error);
+  }));
+}
+
+async function assignments(ak, districts, volunteers) {
+  const current = await api(`/assignments?ak=${ak.slug}`);
+  const who = h("select", { name: "user_id" }, h("option", { value: "" }, "Välj volontär"), volunteers.map((u) => h("option", { value: u.id }, u.name)));
+  const where = h("select", { name: "district_id" }, h("option", { value: "" }, "Välj valdistrikt"), districts.map((d) => h("option", { value: d.id }, d.name)));
+  const from = h("input", { type: "date", name: "starts_on", value: isoToday() });
+  const to = h("input", { type: "date", name: "ends_on" });
+  const error = errorLine();
+  const form = h("form", { class: "card" }, field("Volontär", who), field("Valdistrikt", where),
+    field("Från och med", from), field("Till och med (frivillig)", to, "Lämna tomt för bara en dag – eller fyll i för en period."), error,
+    h("button", { type: "submit", class: "primary" }, "Ge uppdraget"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!who.value) return showError(error, new Error("Välj en volontär."));
+    if (!where.value) return showError(error, new Error("Välj ett valdistrikt."));
+    const body = { user_id: Number(who.value), district_id: Number(where.value) };
+    if (from.value) body.starts_on = from.value;
+    body.ends_on = to.value || from.value || undefined;
+    try { await api("/assignments", { method: "POST", body }); reload(); } catch (err) { showError(error, err); }
+  });
+  const span = (a) => (a.starts_on ? (a.ends_on && a.ends_on !== a.starts_on ? `${a.starts_on} – ${a.ends_on}` : a.starts_on) : "tills vidare");
+  return h("div", {}, form, h("ul", { class: "plain", id: "assignment-list" }, current.length
+    ? current.map((a) => h("li", {}, `${a.user.name}: ${a.district.name}, ${span(a)} `,
+      h("button", { type: "button", onclick: async () => { await api(`/assignments/${a.id}`, { method: "DELETE" }); reload(); } }, "Ta bort uppdraget")))
+    : h("li", {}, "Inga uppdrag än.")));
+}
+
+const TALLY_FIELDS = [
+  ["conversation", "Samtal"], ["not_home", "Ej hemma"], ["declined", "Nej tack"],
+  ["no_access", "Kom inte in"], ["new_members", "Nya medlemmar"], ["left_material", "Lämnat material"],
+];
+
+async function tallies(ak, districts, y) {
+  const list = await api(`/tallies?ak=${ak.slug}&year=${y}`);
+  const names = Object.fromEntries(districts.map((d) => [d.id, d.name]));
+  const where = h("select", { name: "district_id" }, h("option", { value: "" }, "Välj valdistrikt"), districts.map((d) => h("option", { value: d.id }, d.name)));
+  const day = h("input", { type: "date", name: "date", value: isoToday() });
+  const inputs = TALLY_FIELDS.map(([key, label]) => [key, field(label, h("input", { type: "number", min: 0, max: 5000, value: 0, name: key, inputmode: "numeric" }))]);
+  const error = errorLine();
+  const done = h("p", { role: "status" });
+  const form = h("form", { class: "card" }, field("Valdistrikt", where), field("Datum", day),
+    h("div", { class: "grid" }, inputs.map(([, f]) => f)), error, done,
+    h("button", { type: "submit", class: "primary" }, "Spara räkningen"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!where.value) return showError(error, new Error("Välj ett valdistrikt."));
+    if (!day.value) return showError(error, new Error("Välj ett datum."));
+    const body = { district_id: Number(where.value), date: day.value };
+    for (const [key, f] of inputs) body[key] = Number(f.querySelector("input").value || 0);
+    try {
+      await api("/tallies", { method: "POST", body });
+      showError(error, null);
+      done.textContent = "Räkningen är sparad.";
+      setTimeout(reload, 600);
+    } catch (err) { showError(error, err); }
+  });
+  return h("div", {}, form, h("ul", { class: "plain", id: "tally-list" },
+    list.filter((t) => !t.voided_at).map((t) => h("li", {},
+      `${t.date}, ${names[t.district_id] || "valdistrikt"}: ${fmt(t.conversation)} samtal, ${fmt(t.not_home)} ej hemma, ${fmt(t.new_members)} nya medlemmar `,
+      h("button", { type: "button", onclick: async () => { await api(`/tallies/${t.id}/void`, { method: "POST" }); reload(); } }, "Stryk")))));
+}
+
+export async function tallySheet(me) {
+  const { ak } = await chooseAk(me);
+  const id = Number(param("district"));
+  const districts = await api(`/districts?ak=${ak.slug}`);
+  const d = districts.find((x) => x.id === id);
+  if (!d) return h("p", {}, "Välj ett valdistrikt på arbetarekommunens sida.");
+  const columns = ["Samtal", "Ej hemma", "Nej tack", "Kom inte in", "Ny medlem", "Lämnat material"];
+  return h("article", { class: "sheet" },
+    h("div", { class: "no-print" }, h("a", { href: `#/ak?ak=${ak.slug}` }, "Tillbaka"), " ",
+      h("button", { type: "button", class: "primary", onclick: () => window.print() }, "Skriv ut")),
+    h("h1", {}, `Räknelista: ${d.name}`),
+    h("p", {}, `${ak.name} · valdistrikt ${d.code}${d.prioritised ? " · prioriterat" : ""}`),
+    h("p", {}, "Datum: ________________   Namn: ______________________________"),
+    h("p", { class: "small" }, "Sätt ett streck per dörr i rätt kolumn. Skriv aldrig adress, namn eller vad någon tycker. Lämna listan till din organisatör."),
+    h("table", { class: "tally" }, h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, Array.from({ length: 12 }, () => h("tr", {}, columns.map(() => h("td", {}))))),
+      h("tfoot", {}, h("tr", {}, columns.map(() => h("td", {}, "Summa:"))))));
+}

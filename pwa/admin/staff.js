@@ -1,0 +1,404 @@
+// District staff: the live dashboard, goals, districts, organisers, the audit log, the report.
+
+import { api, download } from "./api.js";
+import { live, param } from "./app.js";
+import { countBars, goalBars, weekBars } from "./charts.js";
+import { dateText, errorLine, field, fmt, h, pct, showError } from "./dom.js";
+
+const thisYear = new Date().getFullYear();
+
+function yearPicker(year, hash) {
+  const select = h("select", { name: "year" });
+  for (let y = thisYear + 1; y >= 2024; y--) select.append(h("option", { value: y, selected: y === year }, y));
+  select.addEventListener("change", () => { location.hash = `${hash}?year=${select.value}`; });
+  return field("År", select);
+}
+
+const yearOf = () => Number(param("year")) || thisYear;
+
+// --- The live dashboard -------------------------------------------------------------------
+
+function totalsTable(totals, pace) {
+  const paceByAk = Object.fromEntries((pace?.aks || []).map((a) => [a.ak, a]));
+  const status = (row) => (row ? (row.conversations_on_track ? "I takt" : "Efter takt") : "–");
+  return h("table", { class: "figures", id: "ak-table" },
+    h("caption", {}, `Samtal och nya medlemmar ${totals.year}`),
+    h("thead", {}, h("tr", {},
+      ["Arbetarekommun", "Samtal", "Mål (Bilaga 1)", "Andel", "Takt", "Dörrar", "Nya medlemmar", "Medlemsmål (Bilaga 2)", "Registret netto"]
+        .map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, totals.aks.map((a) => h("tr", { "data-ak": a.ak },
+      h("th", { scope: "row" }, a.name),
+      h("td", { class: "num", "data-field": "conversations" }, fmt(a.conversations)),
+      h("td", { class: "num" }, fmt(a.conversation_goal)),
+      h("td", { class: "num" }, pct(a.conversations, a.conversation_goal)),
+      h("td", {}, status(paceByAk[a.ak])),
+      h("td", { class: "num" }, fmt(a.doors)),
+      h("td", { class: "num", "data-field": "members" }, fmt(a.members)),
+      h("td", { class: "num" }, fmt(a.member_goal)),
+      h("td", { class: "num" }, paceByAk[a.ak] ? fmt(paceByAk[a.ak].member_register_net) : "–")))),
+    h("tfoot", {}, h("tr", { "data-ak": "total" },
+      h("th", { scope: "row" }, "Totalt"),
+      h("td", { class: "num", "data-field": "conversations" }, fmt(totals.total.conversations)),
+      h("td", { class: "num" }, fmt(totals.total.conversation_goal)),
+      h("td", { class: "num" }, pct(totals.total.conversations, totals.total.conversation_goal)),
+      h("td", {}, pace ? status(pace.total) : "–"),
+      h("td", { class: "num" }, fmt(totals.total.doors)),
+      h("td", { class: "num", "data-field": "members" }, fmt(totals.total.members)),
+      h("td", { class: "num" }, fmt(totals.total.member_goal)),
+      h("td", { class: "num" }, pace ? fmt(pace.total.member_register_net) : "–"))));
+}
+
+function headline(totals, pace) {
+  const t = totals.total;
+  return h("div", { class: "headline" },
+    h("p", { class: "big-figure" }, h("span", { class: "value", id: "total-conversations" }, fmt(t.conversations)),
+      h("span", { class: "of" }, ` av ${fmt(t.conversation_goal)} samtal (${pct(t.conversations, t.conversation_goal)})`)),
+    h("p", { class: "big-figure" }, h("span", { class: "value", id: "total-members" }, fmt(t.members)),
+      h("span", { class: "of" }, ` nya medlemmar vid dörren · medlemsmål netto ${fmt(t.member_goal)}`)),
+    pace ? h("p", {}, `${pct(pace.share_passed, 1)} av perioden ${pace.period.starts_on} – ${pace.period.ends_on} har gått. `,
+      `I takt vore ${fmt(pace.total.conversations_expected)} samtal i dag. `,
+      `Medlemsregistret netto i år: ${fmt(pace.total.member_register_net)}.`) : "");
+}
+
+async function mapSection(year, akSlug, values) {
+  const box = h("div", { class: "map-box" });
+  try {
+    const [{ drawChoropleth }, geometry] = await Promise.all([
+      import("/js/map.js"),
+      api(`/districts/geometry?ak=${encodeURIComponent(akSlug)}`),
+    ]);
+    if (!geometry.features || !geometry.features.length) {
+      box.append(h("p", {}, "Det finns ingen karta för den här arbetarekommunen än."));
+      return box;
+    }
+    drawChoropleth(box, geometry, {
+      values, legendTitle: `Samtal ${year}`, unit: "samtal", title: "Valdistrikten efter antal samtal",
+    });
+  } catch (err) {
+    box.append(h("p", { class: "error" }, err.message));
+  }
+  return box;
+}
+
+export async function dashboard() {
+  const year = yearOf();
+  const [totals, overview, aks] = await Promise.all([
+    api(`/totals?year=${year}`), api(`/totals/overview?year=${year}`), api("/aks"),
+  ]);
+  let pace = overview.pace;
+  const headBox = h("div", {}, headline(totals, pace));
+  const tableBox = h("div", { class: "scroll" }, totalsTable(totals, pace));
+  const chartBox = h("div", {});
+  const weekBox = h("div", {});
+  const topicBox = h("div", {});
+  const unvisitedBox = h("div", {});
+  const mapBox = h("div", {});
+  const mapAk = h("select", { name: "map-ak" }, aks.map((a) => h("option", { value: a.slug }, a.name)));
+
+  const drawTotals = (t) => {
+    headBox.replaceChildren(headline(t, pace));
+    tableBox.replaceChildren(totalsTable(t, pace));
+    chartBox.replaceChildren(goalBars(`Samtal mot målet ${year}`, t.aks.map((a) => {
+      const p = pace.aks.find((x) => x.ak === a.ak);
+      return { label: a.name, value: a.conversations, goal: a.conversation_goal, expected: p ? p.conversations_expected : undefined };
+    })));
+  };
+  const drawOverview = (o) => {
+    pace = o.pace;
+    weekBox.replaceChildren(weekBars(`Dörrar och samtal per vecka ${year}, alla arbetarekommuner`, o.weeks));
+    topicBox.replaceChildren(o.topics.length
+      ? countBars("Ämnen som kom upp", o.topics.map((t) => ({ label: t.label, value: t.conversations })))
+      : h("p", {}, "Inga ämnen loggade än."));
+    unvisitedBox.replaceChildren(
+      h("p", {}, `${fmt(o.unvisited.length)} aktiva valdistrikt har ingen dörr loggad ${year}.`),
+      h("ul", { class: "columns", id: "unvisited" }, o.unvisited.map((d) =>
+        h("li", { "data-id": d.id }, `${d.name} (${d.ak_name})`, d.prioritised ? h("strong", {}, " – prioriterat") : ""))));
+  };
+  const drawMap = async () => {
+    const slug = mapAk.value;
+    const rows = await api(`/totals/districts?year=${year}&ak=${encodeURIComponent(slug)}`);
+    const values = Object.fromEntries(rows.map((r) => [r.district_id, r.conversations]));
+    mapBox.replaceChildren(await mapSection(year, slug, values));
+  };
+  mapAk.addEventListener("change", drawMap);
+  drawTotals(totals);
+  drawOverview(overview);
+  drawMap();
+
+  // Totals come with the event itself; the other views are re-read once per burst.
+  let latest = totals;
+  let pending = null;
+  const refresh = () => {
+    clearTimeout(pending);
+    pending = setTimeout(async () => {
+      try {
+        drawOverview(await api(`/totals/overview?year=${year}`));
+        drawTotals(latest);
+        drawMap();
+      } catch { /* the next event tries again */ }
+    }, 150);
+  };
+  live(year, {
+    onTotals: (t) => { latest = t; drawTotals(t); refresh(); },
+    onChanged: refresh,
+  });
+
+  return h("div", { class: "dashboard" },
+    h("div", { class: "page-head" }, h("h1", {}, `Alla arbetarekommuner ${year}`), yearPicker(year, "#/oversikt"),
+      h("div", { class: "actions" },
+        h("button", { type: "button", onclick: () => download(`/exports/totals.csv?year=${year}`, `knacka-${year}.csv`) }, "Ladda ner CSV"),
+        h("button", { type: "button", onclick: () => download(`/exports/totals.xlsx?year=${year}`, `knacka-${year}.xlsx`) }, "Ladda ner Excel"))),
+    headBox,
+    h("section", { "aria-labelledby": "h-ak" }, h("h2", { id: "h-ak" }, "Per arbetarekommun"), tableBox, chartBox),
+    h("section", { "aria-labelledby": "h-weeks" }, h("h2", { id: "h-weeks" }, "Trend per vecka"), weekBox),
+    h("div", { class: "two" },
+      h("section", { "aria-labelledby": "h-topics" }, h("h2", { id: "h-topics" }, "Ämnen"), topicBox),
+      h("section", { "aria-labelledby": "h-unvisited" }, h("h2", { id: "h-unvisited" }, "Inte besökta än"), unvisitedBox)),
+    h("section", { "aria-labelledby": "h-map" }, h("h2", { id: "h-map" }, "Karta"), field("Arbetarekommun", mapAk), mapBox));
+}
+
+// --- Goals for a plan year ----------------------------------------------------------------
+
+export async function goals() {
+  const year = yearOf();
+  const aks = await api("/aks");
+  let current = [];
+  try { current = await api(`/goals?year=${year}`); } catch (err) { if (err.status !== 404) throw err; }
+  const byAk = Object.fromEntries(current.map((g) => [g.ak, g]));
+  const rows = aks.map((a) => {
+    const conv = h("input", { type: "number", min: 0, inputmode: "numeric", name: `conv-${a.slug}`, value: byAk[a.slug]?.conversations ?? "" });
+    const mem = h("input", { type: "number", min: 0, inputmode: "numeric", name: `mem-${a.slug}`, value: byAk[a.slug]?.members ?? "" });
+    const status = h("span", { role: "status", class: "saved" });
+    const error = errorLine();
+    const save = async () => {
+      if (conv.value === "" || mem.value === "") return showError(error, new Error("Fyll i båda målen."));
+      try {
+        await api(`/goals/${a.slug}/${year}`, { method: "PUT", body: { conversations: Number(conv.value), members: Number(mem.value) } });
+        showError(error, null);
+        status.textContent = "Sparat.";
+      } catch (err) { showError(error, err); }
+    };
+    conv.setAttribute("aria-label", `Samtalsmål för ${a.name}`);
+    mem.setAttribute("aria-label", `Medlemsmål för ${a.name}`);
+    return h("tr", { "data-ak": a.slug }, h("th", { scope: "row" }, a.name), h("td", {}, conv), h("td", {}, mem),
+      h("td", {}, h("button", { type: "button", onclick: save }, `Spara ${a.name}`), status, error));
+  });
+  return h("div", {}, h("h1", {}, `Mål ${year}`), yearPicker(year, "#/mal"),
+    h("p", {}, "Samtalsmålet är Bilaga 1, medlemsmålet netto är Bilaga 2. Ändringen syns direkt på översikten."),
+    h("div", { class: "scroll" }, h("table", { class: "figures" },
+      h("thead", {}, h("tr", {}, ["Arbetarekommun", "Samtal", "Nya medlemmar netto", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows))), registerForm(aks, year), periodForm(year));
+}
+
+function registerForm(aks, year) {
+  const ak = h("select", { name: "register-ak" }, aks.map((a) => h("option", { value: a.slug }, a.name)));
+  const day = h("input", { type: "date", name: "register-date", min: `${year}-01-01`, max: `${year}-12-31` });
+  const net = h("input", { type: "number", name: "net_change", inputmode: "numeric", min: -100000, max: 100000 });
+  const error = errorLine();
+  const done = h("p", { role: "status" });
+  const form = h("form", { class: "card" }, h("h2", {}, "Medlemsregistret"),
+    h("p", {}, "Bilaga 2 är ett nettomål. För in registrets nettoförändring (nya minus utträdda) för en dag; en ny siffra för samma dag ersätter den gamla."),
+    field("Arbetarekommun", ak), field("Datum", day), field("Nettoförändring", net, "Till exempel 4 eller -2."), error, done,
+    h("button", { type: "submit", class: "primary" }, "Spara i registret"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!day.value) return showError(error, new Error("Välj ett datum."));
+    if (net.value === "") return showError(error, new Error("Skriv nettoförändringen."));
+    try {
+      await api("/member-register", { method: "POST", body: { ak: ak.value, date: day.value, net_change: Number(net.value) } });
+      showError(error, null);
+      done.textContent = "Sparat.";
+    } catch (err) { showError(error, err); }
+  });
+  return form;
+}
+
+function periodForm(year) {
+  const from = h("input", { type: "date", name: "period-start", min: `${year}-01-01`, max: `${year}-12-31` });
+  const to = h("input", { type: "date", name: "period-end", min: `${year}-01-01`, max: `${year}-12-31` });
+  const error = errorLine();
+  const done = h("p", { role: "status" });
+  const form = h("form", { class: "card" }, h("h2", {}, "Kampanjperiod"),
+    h("p", {}, "Takten räknas mot hela året, eller mot en kampanjperiod som du sätter här."),
+    field("Första dag", from), field("Sista dag", to), error, done,
+    h("button", { type: "submit", class: "primary" }, "Spara perioden"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!from.value || !to.value) return showError(error, new Error("Välj första och sista dag."));
+    try {
+      await api(`/campaign-periods/${year}`, { method: "PUT", body: { starts_on: from.value, ends_on: to.value } });
+      showError(error, null);
+      done.textContent = "Sparat.";
+    } catch (err) { showError(error, err); }
+  });
+  return form;
+}
+
+// --- Districts ----------------------------------------------------------------------------
+
+export async function districts() {
+  const aks = await api("/aks");
+  const slug = param("ak") || aks[0].slug;
+  const ak = aks.find((a) => a.slug === slug) || aks[0];
+  const list = await api(`/districts?ak=${ak.slug}&include_retired=true`);
+  const picker = h("select", { name: "ak" }, aks.map((a) => h("option", { value: a.slug, selected: a.slug === ak.slug }, a.name)));
+  picker.addEventListener("change", () => { location.hash = `#/distrikt?ak=${picker.value}`; });
+  const reload = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
+
+  const rows = list.map((d) => {
+    const name = h("input", { type: "text", value: d.name, maxlength: 120, "aria-label": `Namn på ${d.name}` });
+    const prio = h("input", { type: "checkbox", checked: d.prioritised, "aria-label": `${d.name} prioriterat` });
+    const error = errorLine();
+    const patch = async (body) => {
+      try { await api(`/districts/${d.id}`, { method: "PATCH", body }); reload(); } catch (err) { showError(error, err); }
+    };
+    return h("tr", { "data-id": d.id, class: d.active ? "" : "retired" },
+      h("td", {}, d.code), h("td", {}, name), h("td", {}, prio),
+      h("td", {}, d.active ? "Aktivt" : "Avvecklat"),
+      h("td", { class: "buttons" },
+        h("button", { type: "button", onclick: () => patch({ name: name.value, prioritised: prio.checked }) }, "Spara"),
+        d.active
+          ? h("button", { type: "button", onclick: () => patch({ active: false }) }, `Avveckla ${d.name}`)
+          : h("button", { type: "button", onclick: () => patch({ active: true }) }, `Återställ ${d.name}`),
+        error));
+  });
+
+  const code = h("input", { type: "text", inputmode: "numeric", maxlength: 8, name: "code" });
+  const newName = h("input", { type: "text", maxlength: 120, name: "name" });
+  const newPrio = h("input", { type: "checkbox", name: "prioritised" });
+  const error = errorLine();
+  const form = h("form", { class: "card" }, h("h2", {}, "Lägg till valdistrikt"),
+    field("Valdistriktskod", code, `Åtta siffror, börjar med ${ak.kommun_code}.`), field("Namn", newName),
+    h("div", { class: "check" }, newPrio, h("label", {}, "Prioriterat i planen")), error,
+    h("button", { type: "submit", class: "primary" }, "Lägg till"));
+  newPrio.id = "new-prio";
+  newPrio.nextSibling.setAttribute("for", "new-prio");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!/^\d{8}$/.test(code.value)) return showError(error, new Error("Skriv koden med åtta siffror."));
+    if (!newName.value.trim()) return showError(error, new Error("Skriv ett namn."));
+    try {
+      await api("/districts", { method: "POST", body: { ak: ak.slug, code: code.value, name: newName.value, prioritised: newPrio.checked } });
+      reload();
+    } catch (err) { showError(error, err); }
+  });
+  return h("div", {}, h("h1", {}, `Valdistrikt i ${ak.name}`), field("Arbetarekommun", picker),
+    h("p", {}, "Ett avvecklat valdistrikt försvinner ur listorna men behåller sina loggar och räknas i gamla siffror."),
+    h("div", { class: "scroll" }, h("table", { class: "figures" },
+      h("thead", {}, h("tr", {}, ["Kod", "Namn", "Prioriterat", "Status", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows))), form);
+}
+
+// --- Organisers ---------------------------------------------------------------------------
+
+export async function organisers() {
+  const aks = await api("/aks");
+  const lists = await Promise.all(aks.map((a) => api(`/users?ak=${a.slug}`)));
+  const seen = new Map();
+  aks.forEach((a, i) => lists[i].filter((u) => u.role === "organiser").forEach((u) => {
+    if (!seen.has(u.id)) seen.set(u.id, { ...u, aks: [] });
+    seen.get(u.id).aks.push(a.name);
+  }));
+  const reload = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
+  const rows = [...seen.values()].map((u) => {
+    const error = errorLine();
+    const act = async (path, body, method = "POST") => {
+      try { await api(path, { method, body }); reload(); } catch (err) { showError(error, err); }
+    };
+    const confirm = h("span", { hidden: true }, "Säker? ",
+      h("button", { type: "button", class: "danger", onclick: () => act(`/users/${u.id}/erase`) }, `Ja, ta bort ${u.name}`));
+    const akBoxes = aks.map((a) => {
+      const box = h("input", { type: "checkbox", value: a.slug, id: `org-${u.id}-${a.slug}`, checked: u.aks.includes(a.name) });
+      return h("div", { class: "check" }, box, h("label", { for: `org-${u.id}-${a.slug}` }, a.name));
+    });
+    const saveAks = () => {
+      const chosen = akBoxes.map((b) => b.querySelector("input")).filter((b) => b.checked).map((b) => b.value);
+      if (!chosen.length) return showError(error, new Error("Välj minst en arbetarekommun."));
+      return act(`/users/${u.id}/aks`, { aks: chosen }, "PUT");
+    };
+    const change = h("details", {}, h("summary", {}, "Byt arbetarekommuner"), akBoxes,
+      h("button", { type: "button", onclick: saveAks }, "Spara arbetarekommuner"));
+    return h("tr", {}, h("th", { scope: "row" }, u.name), h("td", {}, u.aks.join(", "), change),
+      h("td", { class: "buttons" },
+        h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { disabled: true }, "PATCH") }, "Stäng av"),
+        h("button", { type: "button", onclick: () => act(`/users/${u.id}/sessions/revoke`) }, "Logga ut överallt"),
+        h("button", { type: "button", onclick: () => { confirm.hidden = false; } }, "Ta bort"), confirm, error));
+  });
+  const name = h("input", { type: "text", name: "name", maxlength: 80 });
+  const email = h("input", { type: "email", name: "email", autocomplete: "off" });
+  const password = h("input", { type: "password", name: "password", autocomplete: "new-password" });
+  const boxes = aks.map((a) => {
+    const box = h("input", { type: "checkbox", value: a.slug, id: `org-ak-${a.slug}` });
+    return h("div", { class: "check" }, box, h("label", { for: `org-ak-${a.slug}` }, a.name));
+  });
+  const error = errorLine();
+  const form = h("form", { class: "card" }, h("h2", {}, "Ny organisatör"), field("Namn", name), field("E-post", email),
+    field("Första lösenord", password, "Minst 10 tecken. Be personen byta det."),
+    h("fieldset", {}, h("legend", {}, "Arbetarekommuner"), boxes), error,
+    h("button", { type: "submit", class: "primary" }, "Skapa konto"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = boxes.map((b) => b.querySelector("input")).filter((b) => b.checked).map((b) => b.value);
+    if (!name.value.trim()) return showError(error, new Error("Skriv ett namn."));
+    if (!chosen.length) return showError(error, new Error("Välj minst en arbetarekommun."));
+    try {
+      await api("/users", { method: "POST", body: { name: name.value.trim(), email: email.value.trim(), password: password.value, role: "organiser", aks: chosen } });
+      reload();
+    } catch (err) { showError(error, err); }
+  });
+  return h("div", {}, h("h1", {}, "Organisatörer"),
+    h("div", { class: "scroll" }, h("table", { class: "figures" },
+      h("thead", {}, h("tr", {}, ["Namn", "Arbetarekommuner", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 3 }, "Inga organisatörer än."))))), form);
+}
+
+// --- Audit log ----------------------------------------------------------------------------
+
+export async function audit() {
+  const body = h("tbody", {});
+  const more = h("button", { type: "button" }, "Visa äldre");
+  let before = null;
+  const load = async () => {
+    const events = await api(`/audit?limit=100${before ? `&before=${before}` : ""}`);
+    events.forEach((e) => body.append(h("tr", {}, h("td", {}, dateText(e.at)), h("td", {}, e.actor_id ?? "–"),
+      h("td", {}, e.action), h("td", {}, e.target_user_id ?? ""), h("td", {}, e.ak ?? ""), h("td", {}, e.detail ?? ""))));
+    before = events.length ? events[events.length - 1].id : before;
+    more.hidden = events.length < 100;
+  };
+  more.addEventListener("click", load);
+  await load();
+  return h("div", {}, h("h1", {}, "Logg över åtkomst"),
+    h("p", {}, "Vem som läst eller ändrat uppgifter om personer, och när. Nyast först."),
+    h("div", { class: "scroll" }, h("table", { class: "figures" },
+      h("thead", {}, h("tr", {}, ["Tid", "Av (id)", "Händelse", "Gäller (id)", "AK", "Detaljer"].map((t) => h("th", { scope: "col" }, t)))),
+      body)), more);
+}
+
+// --- The year report (one printed page for the höstmöte) ---------------------------------
+
+export async function report(me) {
+  const year = yearOf();
+  const pace = await api(`/totals/pace?year=${year}`);
+  const overview = me.role === "staff" ? await api(`/totals/overview?year=${year}`) : null;
+  const t = pace.total;
+  return h("article", { class: "report" },
+    h("div", { class: "no-print" }, yearPicker(year, "#/rapport"),
+      h("button", { type: "button", class: "primary", onclick: () => window.print() }, "Skriv ut")),
+    h("h1", {}, `Knacka – dörrknackning ${year}`),
+    h("p", { class: "lead" }, `Socialdemokraterna i Göteborgsområdet. Underlag till höstmötet, utskrivet ${new Date().toLocaleDateString("sv-SE")}.`),
+    h("ul", { class: "key-figures" },
+      h("li", {}, h("strong", {}, fmt(t.conversations)), ` samtal av målet ${fmt(t.conversation_goal)} (${pct(t.conversations, t.conversation_goal)})`),
+      h("li", {}, h("strong", {}, fmt(t.doors)), " dörrar"),
+      h("li", {}, h("strong", {}, fmt(t.members)), ` nya medlemmar vid dörren; medlemsregistret netto ${fmt(t.member_register_net)} mot målet ${fmt(t.member_goal)}`)),
+    h("div", { class: "scroll" }, h("table", { class: "figures compact" },
+      h("thead", {}, h("tr", {}, ["Arbetarekommun", "Samtal", "Mål", "Andel", "Takt", "Nya medl.", "Register netto", "Medl.mål"].map((x) => h("th", { scope: "col" }, x)))),
+      h("tbody", {}, pace.aks.map((a) => h("tr", {}, h("th", { scope: "row" }, a.name), h("td", { class: "num" }, fmt(a.conversations)),
+        h("td", { class: "num" }, fmt(a.conversation_goal)), h("td", { class: "num" }, pct(a.conversations, a.conversation_goal)),
+        h("td", {}, a.conversations_on_track ? "I takt" : "Efter"), h("td", { class: "num" }, fmt(a.members)),
+        h("td", { class: "num" }, fmt(a.member_register_net)), h("td", { class: "num" }, fmt(a.member_goal))))))),
+    goalBars(`Samtal mot målet ${year}`, pace.aks.map((a) => ({ label: a.name, value: a.conversations, goal: a.conversation_goal, expected: a.conversations_expected }))),
+    overview ? h("div", { class: "two" },
+      weekBars("Per vecka", overview.weeks),
+      overview.topics.length ? countBars("Ämnen", overview.topics.slice(0, 7).map((x) => ({ label: x.label, value: x.conversations }))) : "") : "",
+    h("p", { class: "small" }, "Samtal räknas mot Bilaga 1. Bilaga 2 är ett nettomål: nya medlemmar vid dörren visas bredvid medlemsregistrets nettoförändring. Källa: Knacka."));
+}
