@@ -143,7 +143,10 @@ def test_outline_offline_and_where_am_i_stays_on_the_phone(
     loaded = {r.url.removeprefix(server.url) for r in requests if not r.service_worker}
     assert "/app.js" in loaded
     assert loaded.isdisjoint(MAP_CODE)
-    join(page, server.invite_path(organiser, "ale"), "Vera")
+    # One navigation only: the service worker installs from this visit.
+    page.get_by_label("Ditt förnamn").fill("Vera")
+    page.get_by_role("button", name="Börja knacka").click()
+    page.get_by_role("heading", name="Hej Vera!").wait_for()
     wait_service_worker(page)
     server.api(
         "POST",
