@@ -5,7 +5,7 @@ import { ApiError, getJson } from "./api.js";
 import { kvGet, kvSet } from "./db.js";
 import { outbox, stockholmDay } from "./outbox.js";
 
-const KEYS = ["me", "assignments", "districts", "totals", "today", "topics"];
+const KEYS = ["me", "assignments", "districts", "totals", "today", "topics", "outlines", "mapConfig"];
 
 export async function cached() {
   const values = await Promise.all(KEYS.map((key) => kvGet(`cache:${key}`)));
@@ -61,7 +61,10 @@ export async function refresh() {
       await keep("today", { day: stockholmDay(), fetched_at: fetchedAt, counts });
     }),
     guard(async () => keep("topics", await getJson("/api/topics"))),
+    guard(async () => keep("mapConfig", await getJson("/api/maps/config"))),
   ]);
+  // Loaded only here, after sign-in, so the first load does not carry it.
+  if (!expired) await guard(async () => (await import("./outlines.js")).refreshOutlines(keep));
   if (expired) await outbox.pause();
   return expired;
 }

@@ -193,6 +193,21 @@ export function renderDistrict(app, districtId) {
   }
 
   toast.hidden = true;
+  let map = null; // the map below the buttons, once loaded
+  let left = false;
+
+  // Only a district with an imported outline loads the map code (not part of the first load).
+  function showMap() {
+    if (map || !app.data?.outlines?.[districtId]?.geojson) return;
+    map = import("./district-map.js")
+      .then(({ districtMap }) => {
+        if (left) return null;
+        const view = districtMap(app, districtId);
+        node.append(view.node); // last on the screen: the buttons never move
+        return view;
+      })
+      .catch(() => null); // no map is better than a broken screen: logging goes on
+  }
   const node = h(
     "section",
     { class: "screen" },
@@ -205,12 +220,19 @@ export function renderDistrict(app, districtId) {
     toast,
   );
   showShift();
+  showMap();
   return {
     node,
+    update() {
+      showMap(); // figures refreshed: an outline may just have arrived
+    },
     leave() {
+      left = true;
       clearTimeout(undoTimer);
+      map?.then((view) => view?.leave());
       // Leaving the screen sends the conversation as it is.
       finishQuickStep();
     },
   };
 }
+

@@ -57,6 +57,34 @@ CANNED: dict[str, Any] = {
     ],
     "/api/districts/progress": [{"district": d, "progress": PROGRESS} for d in DISTRICTS],
     "/api/me/today": {"doors": 0, "conversations": 0, "new_members": 0},
+    # Partille Centrum has an outline (a made-up square), Öjersjö none: both screens occur.
+    "/api/districts/11/geometry": {
+        "type": "FeatureCollection",
+        "attribution": "Källa: Valmyndigheten",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {**DISTRICTS[0], "electorate": None},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [12.10, 57.73],
+                            [12.12, 57.73],
+                            [12.12, 57.745],
+                            [12.10, 57.745],
+                            [12.10, 57.73],
+                        ]
+                    ],
+                },
+            }
+        ],
+    },
+    "/api/maps/config": {
+        "tile_url": None,
+        "tile_attribution": None,
+        "attribution": "Källa: Valmyndigheten",
+    },
     "/api/topics": [{"slug": "sjukvard", "label": "Sjukvård"}, {"slug": "skola", "label": "Skola"}],
     "/api/totals": {
         "year": 2026,

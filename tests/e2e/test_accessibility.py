@@ -96,7 +96,12 @@ def test_home_and_district_screens(page: Page):
     join(page, "/join/KOD123")
     check(page, "home")
     open_district(page, "Partille Centrum")
-    check(page, "district")
+    page.locator(".knacka-map-outline").wait_for()
+    check(page, "district with its map")
+    # No permission for the position in this context: the map says what to do.
+    page.get_by_role("button", name="Visa var jag är").click()
+    page.locator(".knacka-map-hint", has_text="Tillåt platsen").wait_for()
+    check(page, "district map without the position allowed")
     tap(page, "Samtal")
     page.get_by_role("heading", name="Samtal sparat").wait_for()
     page.get_by_role("button", name="Sjukvård").click()
@@ -150,6 +155,7 @@ def test_the_buttons_do_not_move_under_the_thumb(page: Page, standin: StandIn):
     """Logging, sending and the undo bar never shift the four buttons (no mis-taps)."""
     join(page, "/join/KOD123")
     open_district(page, "Partille Centrum")
+    page.locator(".knacka-map-outline").wait_for()
     button = page.get_by_role("button", name="Nej tack", exact=True)
     before = button.bounding_box()
     for _ in range(3):
