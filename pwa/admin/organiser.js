@@ -2,6 +2,7 @@
 // paper tallies, and the printable tally sheet.
 
 import { api } from "./api.js";
+import { districtMap } from "./district-map.js";
 import { live, param } from "./app.js";
 import { goalBars, weekBars } from "./charts.js";
 import { errorLine, field, fmt, h, isoToday, pct, showError } from "./dom.js";
@@ -53,6 +54,7 @@ async function progress(ak, y) {
     h("p", {}, `${fmt(row.members)} nya medlemmar vid dörren. Medlemsmål netto ${fmt(row.member_goal)}, medlemsregistret netto ${fmt(row.member_register_net)}.`),
     goalBars(`Samtal mot målet ${y}`, [{ label: ak.name, value: row.conversations, goal: row.conversation_goal, expected: row.conversations_expected }]),
     weekBars(`Per vecka ${y}`, weeks),
+    await districtMap(y, ak.slug, perDistrict),
     h("div", { class: "scroll" }, h("table", { class: "figures", id: "district-table" },
       h("caption", {}, "Per valdistrikt"),
       h("thead", {}, h("tr", {}, ["Valdistrikt", "Samtal", "Dörrar", "Nya medlemmar", "Ej hemma", "Blankett"].map((t) => h("th", { scope: "col" }, t)))),

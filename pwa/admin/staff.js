@@ -1,6 +1,7 @@
 // District staff: the live dashboard, goals, districts, organisers, the audit log, the report.
 
 import { api, download } from "./api.js";
+import { districtMap } from "./district-map.js";
 import { live, param } from "./app.js";
 import { countBars, goalBars, weekBars } from "./charts.js";
 import { dateText, errorLine, field, fmt, h, pct, showError } from "./dom.js";
@@ -60,26 +61,6 @@ function headline(totals, pace) {
       `Medlemsregistret netto i år: ${fmt(pace.total.member_register_net)}.`) : "");
 }
 
-async function mapSection(year, akSlug, values) {
-  const box = h("div", { class: "map-box" });
-  try {
-    const [{ drawChoropleth }, geometry] = await Promise.all([
-      import("/js/map.js"),
-      api(`/districts/geometry?ak=${encodeURIComponent(akSlug)}`),
-    ]);
-    if (!geometry.features || !geometry.features.length) {
-      box.append(h("p", {}, "Det finns ingen karta för den här arbetarekommunen än."));
-      return box;
-    }
-    drawChoropleth(box, geometry, {
-      values, legendTitle: `Samtal ${year}`, unit: "samtal", title: "Valdistrikten efter antal samtal",
-    });
-  } catch (err) {
-    box.append(h("p", { class: "error" }, err.message));
-  }
-  return box;
-}
-
 export async function dashboard() {
   const year = yearOf();
   const [totals, overview, aks] = await Promise.all([
@@ -117,8 +98,7 @@ export async function dashboard() {
   const drawMap = async () => {
     const slug = mapAk.value;
     const rows = await api(`/totals/districts?year=${year}&ak=${encodeURIComponent(slug)}`);
-    const values = Object.fromEntries(rows.map((r) => [r.district_id, r.conversations]));
-    mapBox.replaceChildren(await mapSection(year, slug, values));
+    mapBox.replaceChildren(await districtMap(year, slug, rows));
   };
   mapAk.addEventListener("change", drawMap);
   drawTotals(totals);
