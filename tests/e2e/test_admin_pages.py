@@ -193,7 +193,16 @@ def test_a_goal_edit_and_a_retired_district_show_at_once_and_keep_old_logs(
 
 
 @pytest.mark.parametrize(
-    "hash_", ["", f"#/oversikt?year={YEAR}", "#/ak?ak=ale", "#/mal", "#/distrikt", "#/rapport"]
+    "hash_",
+    [
+        "",
+        f"#/oversikt?year={YEAR}",
+        "#/ak?ak=ale",
+        "#/mal",
+        "#/distrikt",
+        "#/rapport",
+        "#/sakerhet",
+    ],
 )
 def test_the_pages_pass_axe(server: dict[str, Any], browser: Browser, hash_: str):
     token = server["staff"] if hash_ else "not-signed-in"
