@@ -11,7 +11,7 @@ from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
-from api.models import STRICT, Role
+from api.models import STRICT, Role, UserPublic
 
 # --- Invites ---------------------------------------------------------------------------
 
@@ -132,6 +132,12 @@ class RecoveryCodes(SQLModel):
 
 
 # --- Users (management) ----------------------------------------------------------------
+
+
+class UserListItem(UserPublic):
+    """A row of GET /api/users: the contract's id, name, role, and whether it is switched off."""
+
+    disabled: bool = False
 
 
 class UserDetail(SQLModel):

@@ -1,11 +1,17 @@
 from fastapi import APIRouter, status
 
 from api import accounts, crud
-from api.account_models import AccountCreate, UserAksUpdate, UserDetail, UserUpdate
+from api.account_models import (
+    AccountCreate,
+    UserAksUpdate,
+    UserDetail,
+    UserListItem,
+    UserUpdate,
+)
 from api.db import utcnow
 from api.deps import CurrentManager, CurrentStaff, ManagedAk, ManagedUser, SessionDep
 from api.errors import KnackaError
-from api.models import Role, User, UserPublic
+from api.models import Role, User
 
 router = APIRouter(tags=["users"])
 
@@ -26,7 +32,7 @@ def user_detail(session: SessionDep, user: User, aks: list[str] | None = None) -
 
 
 @router.get("/users")
-def list_users(session: SessionDep, ak: ManagedAk, principal: CurrentManager) -> list[UserPublic]:
+def list_users(session: SessionDep, ak: ManagedAk, principal: CurrentManager) -> list[UserListItem]:
     """The AK's people (erased ones are gone); for its organisers and staff."""
     users = accounts.list_users_of_ak(session=session, ak=ak)
     accounts.audit(
@@ -37,7 +43,11 @@ def list_users(session: SessionDep, ak: ManagedAk, principal: CurrentManager) ->
         detail=f"{len(users)} users",
     )
     session.commit()
-    return [UserPublic(id=u.id, name=u.name, role=u.role) for u in users if u.id is not None]
+    return [
+        UserListItem(id=u.id, name=u.name, role=u.role, disabled=u.disabled)
+        for u in users
+        if u.id is not None
+    ]
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)

@@ -12,6 +12,8 @@ const MESSAGES = {
   invalid_credentials: "E-post eller lösenord stämmer inte. Försök igen.",
   totp_required: "Skriv koden från din app.",
   totp_invalid: "Koden stämmer inte. Försök igen.",
+  totp_enrolment_required: "Slå på tvåstegsverifiering innan du fortsätter.",
+  totp_already_enabled: "Tvåstegsverifiering är redan på för ditt konto.",
   too_many_attempts: "För många försök. Vänta en stund och försök igen.",
   forbidden: "Du har inte behörighet till det här.",
   validation_error: "Kontrollera fälten och försök igen.",
@@ -48,6 +50,10 @@ export async function api(path, { method = "GET", body, raw = false } = {}) {
     if (response.status === 401 && payload.code === "not_authenticated") {
       clearToken();
       window.dispatchEvent(new Event("knacka:signed-out"));
+    }
+    // The server lets a password-only session do nothing but enrol: the app shows enrolment.
+    if (response.status === 403 && payload.code === "totp_enrolment_required") {
+      window.dispatchEvent(new Event("knacka:totp-enrolment"));
     }
     throw new ApiError(response.status, payload.code || "error", payload.detail);
   }

@@ -1,7 +1,7 @@
 // Knacka for organisers and district staff: sign-in, then pages by role, chosen by the hash.
 
 import { api, clearToken, getToken, setToken } from "./api.js";
-import { errorLine, field, h, showError } from "./dom.js";
+import { errorLine, field, h, showError, svgImageUrl } from "./dom.js";
 import { followTotals } from "./live.js";
 import * as organiser from "./organiser.js";
 import * as staff from "./staff.js";
@@ -90,6 +90,66 @@ function loginView() {
   return form;
 }
 
+// --- Two-step verification: enrol with an authenticator app, keep the recovery codes -----
+
+let enrolling = false;
+
+async function enrolView() {
+  let enrolment;
+  try {
+    enrolment = await api("/auth/totp", { method: "POST" });
+  } catch (err) {
+    return h("div", { class: "card narrow" }, h("h1", {}, "Tvåstegsverifiering"),
+      h("p", { role: err.code === "totp_already_enabled" ? "status" : "alert" }, err.message));
+  }
+  const code = h("input", { type: "text", name: "code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 8, required: true });
+  const error = errorLine();
+  // The server's SVG goes in as an image (a data: URL): never parsed into this page's DOM.
+  const qr = h("img", { class: "qr", alt: "QR-kod att skanna med appen för tvåstegsverifiering",
+    src: svgImageUrl(enrolment.qr_svg) });
+  const form = h("form", { class: "card", novalidate: true },
+    field("Kod från appen", code, "Sex siffror. Appen visar en ny kod var 30:e sekund."), error,
+    h("button", { type: "submit", class: "primary" }, "Slå på"));
+  const view = h("div", { class: "card narrow" },
+    h("h1", {}, "Slå på tvåstegsverifiering"),
+    h("p", {}, "Ditt konto skyddas med en kod från en app i mobilen, till exempel Microsoft Authenticator eller Google Authenticator. Skanna QR-koden med appen."),
+    qr,
+    h("p", {}, "Går det inte att skanna? Skriv in den här nyckeln i appen:"),
+    h("p", {}, h("code", { id: "totp-secret" }, enrolment.secret)),
+    form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = code.value.replace(/\s/g, "");
+    if (!/^\d{6}$/.test(value)) return showError(error, new Error("Skriv de sex siffrorna från appen."));
+    try {
+      const { recovery_codes: codes } = await api("/auth/totp/verify", { method: "POST", body: { code: value } });
+      showError(error, null);
+      view.replaceWith(recoveryView(codes));
+    } catch (err) { showError(error, err); }
+  });
+  return view;
+}
+
+function recoveryView(codes) {
+  return h("div", { class: "card narrow" },
+    h("h1", {}, "Spara koderna"),
+    h("p", {}, "Tvåstegsverifiering är på. Spara koderna här nedanför på ett säkert ställe, till exempel utskrivna eller i en lösenordshanterare. Varje kod fungerar en gång om du inte har mobilen med dig. Koderna visas bara nu."),
+    h("ul", { id: "recovery-codes", class: "plain" }, codes.map((c) => h("li", {}, h("code", {}, c)))),
+    h("button", { type: "button", class: "primary", onclick: () => {
+      if (location.hash.startsWith("#/sakerhet")) location.hash = "";
+      else render();
+    } }, "Jag har sparat koderna"));
+}
+
+async function showEnrolment() {
+  if (!me || enrolling) return;
+  enrolling = true;
+  endLive();
+  main.replaceChildren(h("p", {}, "Hämtar …"));
+  main.replaceChildren(await enrolView());
+  document.title = "Slå på tvåstegsverifiering – Knacka";
+}
+
 // --- Navigation by role -------------------------------------------------------------------
 
 function routes() {
@@ -101,7 +161,7 @@ function routes() {
   } else {
     list.push(["#/ak", "Min arbetarekommun"]);
   }
-  list.push(["#/rapport", "Årsrapport"]);
+  list.push(["#/rapport", "Årsrapport"], ["#/sakerhet", "Säkerhet"]);
   return list;
 }
 
@@ -145,6 +205,7 @@ export function setYear(year) {
 }
 
 async function render() {
+  enrolling = false;
   endLive();
   drawNav();
   if (!me) {
@@ -163,11 +224,13 @@ async function render() {
     "#/rapport": staff.report,
     "#/ak": organiser.akPage,
     "#/blankett": organiser.tallySheet,
+    "#/sakerhet": enrolView,
   }[path];
   main.replaceChildren(h("p", {}, "Hämtar …"));
   try {
     main.replaceChildren(await (view || (() => h("p", {}, "Sidan finns inte.")))(me));
   } catch (err) {
+    if (err.code === "totp_enrolment_required") return; // the enrolment screen took over
     main.replaceChildren(h("p", { class: "error", role: "alert" }, err.message));
   }
   document.title = `${main.querySelector("h1")?.textContent || "Knacka"} – Knacka`;
@@ -191,8 +254,10 @@ async function start() {
 }
 
 window.addEventListener("hashchange", render);
+window.addEventListener("knacka:totp-enrolment", showEnrolment);
 window.addEventListener("knacka:signed-out", () => {
   me = null;
+  enrolling = false;
   render();
 });
 if (new URLSearchParams(location.search).has("storskarm")) document.body.classList.add("big-screen");

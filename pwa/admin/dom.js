@@ -56,3 +56,10 @@ export function isoToday() {
   const d = new Date();
   return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 }
+
+// The server's QR SVG as an <img> source: an image never runs scripts. The server sends it
+// inline-style without a namespace, which a standalone SVG image needs.
+export function svgImageUrl(svg) {
+  const text = /^<svg[^>]*\sxmlns=/.test(svg) ? svg : svg.replace(/^<svg\b/, '<svg xmlns="http://www.w3.org/2000/svg"');
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
+}

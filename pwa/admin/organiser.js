@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { districtMap } from "./district-map.js";
 import { live, param } from "./app.js";
 import { goalBars, weekBars } from "./charts.js";
-import { errorLine, field, fmt, h, isoToday, pct, showError } from "./dom.js";
+import { errorLine, field, fmt, h, isoToday, pct, showError, svgImageUrl } from "./dom.js";
 
 const year = () => Number(param("year")) || new Date().getFullYear();
 const reload = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
@@ -96,7 +96,7 @@ async function invites(ak) {
         h("p", {}, "Dela länken eller låt personen skanna koden. Länken visas bara nu."),
         h("label", { for: "invite-url" }, "Inbjudningslänk"), link,
         h("button", { type: "button", onclick: async () => { try { await navigator.clipboard.writeText(invite.url); } catch { link.select(); } } }, "Kopiera länken"),
-        h("img", { class: "qr", alt: "QR-kod med inbjudningslänken", src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(invite.qr_svg)}` }));
+        h("img", { class: "qr", alt: "QR-kod med inbjudningslänken", src: svgImageUrl(invite.qr_svg) }));
       drawList();
     } catch (err) { showError(error, err); }
   });
@@ -111,14 +111,19 @@ function volunteerList(volunteers) {
     const error = errorLine();
     const state = h("span", { role: "status" });
     const act = async (path, body, method, done) => {
-      try { await api(path, { method, body }); showError(error, null); state.textContent = done; } catch (err) { showError(error, err); }
+      try { await api(path, { method, body }); showError(error, null); state.textContent = done; return true; } catch (err) { showError(error, err); return false; }
     };
     const confirm = h("span", { hidden: true, class: "confirm" }, "Namnet tas bort för alltid; loggarna blir anonyma. ",
       h("button", { type: "button", class: "danger", onclick: () => act(`/users/${u.id}/erase`, undefined, "POST", "Borttagen.").then(reload) }, `Ja, ta bort ${u.name}`),
       h("button", { type: "button", onclick: () => { confirm.hidden = true; } }, "Avbryt"));
-    return h("li", { "data-id": u.id }, name,
+    // Switching on or off redraws the list, so the "Avstängd" tag and the button follow.
+    const onOff = u.disabled
+      ? h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { disabled: false }, "PATCH", "Påslagen.").then((ok) => ok && reload()) }, "Slå på")
+      : h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { disabled: true }, "PATCH", "Avstängd.").then((ok) => ok && reload()) }, "Stäng av");
+    return h("li", { "data-id": u.id, "data-disabled": u.disabled ? "true" : false }, name,
+      u.disabled ? h("span", { class: "tag" }, "Avstängd") : "",
       h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { name: name.value }, "PATCH", "Namnet är sparat.") }, "Byt namn"),
-      h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { disabled: true }, "PATCH", "Avstängd.") }, "Stäng av"),
+      onOff,
       h("button", { type: "button", onclick: () => { confirm.hidden = false; } }, "Ta bort"), confirm, state, error);
   }));
 }

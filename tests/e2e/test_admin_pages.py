@@ -80,7 +80,9 @@ def test_an_organiser_signs_in_invites_assigns_and_enters_a_tally(
     expect(link).to_be_visible()
     url = link.input_value()
     assert "/join/" in url
-    expect(page.get_by_role("img", name="QR-kod med inbjudningslänken")).to_be_visible()
+    qr = page.get_by_role("img", name="QR-kod med inbjudningslänken")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.decode().then(() => true, () => false)")  # it renders
     expect(page.locator("#inbjudan li").first).to_contain_text("för 5 personer")
 
     # A volunteer joins through it; the organiser sees them after a reload of the view.
@@ -191,7 +193,16 @@ def test_a_goal_edit_and_a_retired_district_show_at_once_and_keep_old_logs(
 
 
 @pytest.mark.parametrize(
-    "hash_", ["", f"#/oversikt?year={YEAR}", "#/ak?ak=ale", "#/mal", "#/distrikt", "#/rapport"]
+    "hash_",
+    [
+        "",
+        f"#/oversikt?year={YEAR}",
+        "#/ak?ak=ale",
+        "#/mal",
+        "#/distrikt",
+        "#/rapport",
+        "#/sakerhet",
+    ],
 )
 def test_the_pages_pass_axe(server: dict[str, Any], browser: Browser, hash_: str):
     token = server["staff"] if hash_ else "not-signed-in"

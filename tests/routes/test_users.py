@@ -23,8 +23,8 @@ def test_an_organiser_lists_their_aks_people(client: TestClient, make_user: Make
     response = client.get("/api/users", params={"ak": "ale"}, headers=olle.headers)
     assert response.status_code == 200
     assert response.json() == [
-        {"id": olle.id, "name": "Olle", "role": "organiser"},
-        {"id": vera, "name": "Vera", "role": "volunteer"},
+        {"id": olle.id, "name": "Olle", "role": "organiser", "disabled": False},
+        {"id": vera, "name": "Vera", "role": "volunteer", "disabled": False},
     ]
     assert response.headers["cache-control"] == "no-store"
 
@@ -37,6 +37,25 @@ def test_an_organiser_renames_and_disables_their_volunteer(client: TestClient, m
     assert renamed.json()["name"] == "Vera A."
     disabled = client.patch(f"/api/users/{vera}", json={"disabled": True}, headers=olle.headers)
     assert disabled.json()["disabled"] is True
+
+
+def test_the_list_shows_who_is_switched_off_until_switched_on_again(
+    client: TestClient, make_user: MakeUser
+):
+    olle = make_user("organiser", aks=["ale"])
+    vera = _volunteer(client, olle)
+
+    def listed() -> bool:
+        rows = client.get("/api/users", params={"ak": "ale"}, headers=olle.headers).json()
+        flag: bool = next(u for u in rows if u["id"] == vera)["disabled"]
+        return flag
+
+    assert listed() is False
+    client.patch(f"/api/users/{vera}", json={"disabled": True}, headers=olle.headers)
+    assert listed() is True
+    enabled = client.patch(f"/api/users/{vera}", json={"disabled": False}, headers=olle.headers)
+    assert enabled.status_code == 200 and enabled.json()["disabled"] is False
+    assert listed() is False
 
 
 def test_updating_role_aks_or_id_is_refused_and_changes_nothing(
