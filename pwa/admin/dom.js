@@ -57,9 +57,8 @@ export function isoToday() {
   return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 }
 
-// The server's QR SVG as an <img> source: an image never runs scripts. The server sends it
-// inline-style without a namespace, which a standalone SVG image needs.
+// The server's QR SVG (standalone, with its namespace) as an <img> source: an image never runs
+// scripts, and no markup is inserted into the page.
 export function svgImageUrl(svg) {
-  const text = /^<svg[^>]*\sxmlns=/.test(svg) ? svg : svg.replace(/^<svg\b/, '<svg xmlns="http://www.w3.org/2000/svg"');
-  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 }
