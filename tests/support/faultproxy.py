@@ -99,8 +99,11 @@ class FaultProxy:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        for task in list(self._connections):
+        open_connections = list(self._connections)
+        for task in open_connections:
             task.cancel()
+        # Let the cancelled connections finish, so none is left pending when the loop stops.
+        await asyncio.gather(*open_connections, return_exceptions=True)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
