@@ -209,3 +209,16 @@ def live_hook(app: FastAPI) -> Iterator[list[int]]:
         yield heard
     finally:
         app.state.on_counts_changed = real
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """Two `knacka serve` processes on one PostgreSQL database: (url, first, second)."""
+    from tests.support.servers import knacka_server
+
+    with (
+        fresh_database("postgresql", tmp_path_factory.mktemp("pg")) as url,
+        knacka_server(url) as first,
+        knacka_server(url) as second,
+    ):
+        yield url, first, second

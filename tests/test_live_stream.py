@@ -1,7 +1,6 @@
 """GET /api/totals/stream: totals on connect and after every change, across API processes."""
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +8,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Person, fresh_database
+from tests.conftest import Person
 from tests.support.people import make_person
 from tests.support.servers import knacka_server
 from tests.support.sse import iter_events
@@ -28,17 +27,6 @@ def _log(district_id: int) -> dict[str, Any]:
 
 def _ale_conversations(totals: dict[str, Any]) -> int:
     return next(a["conversations"] for a in totals["aks"] if a["ak"] == "ale")
-
-
-@pytest.fixture(scope="module")
-def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
-    """Two `knacka serve` processes on one PostgreSQL database."""
-    with (
-        fresh_database("postgresql", tmp_path_factory.mktemp("pg")) as url,
-        knacka_server(url) as first,
-        knacka_server(url) as second,
-    ):
-        yield url, first, second
 
 
 @pytest.mark.slow

@@ -1,26 +1,12 @@
 """Plan edits reach live streams held by another API process on the same PostgreSQL."""
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from tests.conftest import fresh_database
 from tests.support.people import make_person
-from tests.support.servers import knacka_server
 from tests.support.sse import iter_events
 
 SECRET = "test-secret-key"
-
-
-@pytest.fixture(scope="module")
-def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
-    with (
-        fresh_database("postgresql", tmp_path_factory.mktemp("pg")) as url,
-        knacka_server(url) as first,
-        knacka_server(url) as second,
-    ):
-        yield url, first, second
 
 
 @pytest.mark.slow
