@@ -1,7 +1,10 @@
 """Keyword-only queries and writes; routes call these and commit once per request."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from api.db import utcnow
@@ -129,23 +132,60 @@ def find_session(
     return auth, user
 
 
-def find_session_with_aks(
+@dataclass(frozen=True, slots=True)
+class SessionFacts:
+    """What every signed-in request needs to know about its session, without ORM objects."""
+
+    session_id: int
+    user_id: int
+    name: str
+    role: str
+    totp_pending: bool
+    aks: list[str]
+
+
+_auth_t = AuthSession.__table__  # type: ignore[attr-defined]
+_user_t = User.__table__  # type: ignore[attr-defined]
+_user_ak_t = UserAk.__table__  # type: ignore[attr-defined]
+_ak_t = Ak.__table__  # type: ignore[attr-defined]
+# Core, not ORM: it runs on every request, and loading two ORM objects cost more than the SQL.
+_SESSION_FACTS = (
+    sa_select(
+        _auth_t.c.id,
+        _auth_t.c.expires_at,
+        _auth_t.c.revoked_at,
+        _auth_t.c.totp_pending,
+        _user_t.c.id,
+        _user_t.c.name,
+        _user_t.c.role,
+        _user_t.c.disabled,
+        _ak_t.c.slug,
+    )
+    .join(_user_t, _user_t.c.id == _auth_t.c.user_id)
+    .outerjoin(_user_ak_t, _user_ak_t.c.user_id == _user_t.c.id)
+    .outerjoin(_ak_t, _ak_t.c.id == _user_ak_t.c.ak_id)
+    .where(_auth_t.c.token_hash == bindparam("token_hash"))
+)
+
+
+def find_session_facts(
     *, session: Session, token: str, secret_key: str, now: datetime
-) -> tuple[AuthSession, User, list[str]] | None:
-    """As find_session plus the user's AK slugs (sorted), in ONE query: it runs per request."""
-    rows = session.exec(
-        select(AuthSession, User, Ak.slug)
-        .join(User, col(User.id) == col(AuthSession.user_id))
-        .outerjoin(UserAk, col(UserAk.user_id) == col(User.id))
-        .outerjoin(Ak, col(Ak.id) == col(UserAk.ak_id))
-        .where(AuthSession.token_hash == token_digest(token, secret_key))
-    ).all()
+) -> SessionFacts | None:
+    """The live session behind a token with its user's AK slugs (sorted), in ONE query."""
+    rows = session.execute(_SESSION_FACTS, {"token_hash": token_digest(token, secret_key)}).all()
     if not rows:
         return None
-    auth, user, _ = rows[0]
-    if auth.revoked_at is not None or auth.expires_at <= now or user.disabled:
+    auth_id, expires_at, revoked_at, totp_pending, user_id, name, role, disabled, _ = rows[0]
+    if revoked_at is not None or expires_at <= now or disabled:
         return None
-    return auth, user, sorted(slug for _, _, slug in rows if slug is not None)
+    return SessionFacts(
+        session_id=auth_id,
+        user_id=user_id,
+        name=name,
+        role=role,
+        totp_pending=bool(totp_pending),
+        aks=sorted(r[-1] for r in rows if r[-1] is not None),
+    )
 
 
 def revoke_session(*, session: Session, auth: AuthSession) -> None:

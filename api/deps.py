@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -11,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.account_models import Invite
 from api.config import Settings
-from api.crud import find_session_with_aks, get_ak_by_slug, user_ak_slugs
+from api.crud import SessionFacts, find_session_facts, get_ak_by_slug, user_ak_slugs
 from api.db import utcnow
 from api.errors import KnackaError
 from api.models import Ak, AuthSession, Role, User
@@ -42,29 +43,41 @@ SessionDep = Annotated[Session, Depends(get_db)]
 _bearer = HTTPBearer(auto_error=False, description="Session token from login or redeem")
 
 
-@dataclass
 class Principal:
-    """Who is asking: the user, their session and the AKs they belong to."""
+    """Who is asking: their id, role and AKs, and their session.
 
-    user: User
-    auth: AuthSession
-    aks: list[str]
+    The ORM objects of the user and the session are loaded only by the few routes that
+    change them (sign-out, TOTP): a door log needs only the facts.
+    """
 
-    @property
-    def id(self) -> int:
-        assert self.user.id is not None
-        return self.user.id
-
-    @property
-    def role(self) -> str:
-        return self.user.role
+    def __init__(self, *, facts: SessionFacts, db: Session | None) -> None:
+        self.facts = facts
+        self.id = facts.user_id
+        self.role = facts.role
+        self.name = facts.name
+        self.aks = facts.aks
+        self._db = db
 
     @property
     def is_staff(self) -> bool:
-        return self.user.role == Role.staff
+        return self.role == Role.staff
 
     def organises(self, ak_slug: str) -> bool:
-        return self.is_staff or (self.user.role == Role.organiser and ak_slug in self.aks)
+        return self.is_staff or (self.role == Role.organiser and ak_slug in self.aks)
+
+    @cached_property
+    def user(self) -> User:
+        assert self._db is not None, "no database session to load the user with"
+        user = self._db.get(User, self.id)
+        assert user is not None
+        return user
+
+    @cached_property
+    def auth(self) -> AuthSession:
+        assert self._db is not None, "no database session to load the session with"
+        auth = self._db.get(AuthSession, self.facts.session_id)
+        assert auth is not None
+        return auth
 
 
 def authenticate(session: Session, settings: Settings, token: str | None) -> Principal:
@@ -74,13 +87,12 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Pri
     )
     if not token:
         raise unauthenticated
-    found = find_session_with_aks(
+    facts = find_session_facts(
         session=session, token=token, secret_key=settings.secret_key, now=utcnow()
     )
-    if found is None:
+    if facts is None:
         raise unauthenticated
-    auth, user, aks = found
-    return Principal(user=user, auth=auth, aks=aks)
+    return Principal(facts=facts, db=session)
 
 
 def get_principal_enrolling(
@@ -96,7 +108,7 @@ CurrentUserEnrolling = Annotated[Principal, Depends(get_principal_enrolling)]
 
 
 def _refuse_pending_totp(principal: Principal) -> Principal:
-    if principal.auth.totp_pending:
+    if principal.facts.totp_pending:
         raise KnackaError(
             403, "totp_enrolment_required", "Slå på tvåstegsverifiering innan du fortsätter."
         )

@@ -17,9 +17,9 @@ from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
 from api.errors import KnackaError, not_found
-from api.fast_sql import insert_logs
+from api.fast_sql import active_topic_slugs, district_ak_slugs, insert_logs
 from api.models import Role
-from api.rollups import ak_t, apply_to_rollups, assignment_t, district_t, door_log, topic_t
+from api.rollups import ak_t, apply_to_rollups, assignment_t, district_t, door_log
 from api.stockholm import stockholm_day
 from api.sync_models import Outcome, Source
 
@@ -105,22 +105,13 @@ def counted_moment(occurred_at: datetime, received_at: datetime) -> tuple[dateti
     return occurred_at, False
 
 
-def active_topic_slugs(*, session: Session) -> frozenset[str]:
-    query = select(topic_t.c.slug).where(topic_t.c.retired_at.is_(None))
-    return frozenset(session.execute(query).scalars())
-
-
 class _Access:
     """Which districts the caller may log in, looked up once per batch."""
 
     def __init__(self, *, session: Session, caller: Caller, district_ids: set[int]) -> None:
-        rows = session.execute(
-            select(district_t.c.id, ak_t.c.slug)
-            .join(ak_t, district_t.c.ak_id == ak_t.c.id)
-            .where(district_t.c.id.in_(district_ids))
-        ).all()
         self.caller = caller
-        self.ak_of: dict[int, str] = {d: slug for d, slug in rows}
+        # Straight to the driver: SQLAlchemy's expanding IN cost a quarter of the ingest.
+        self.ak_of = district_ak_slugs(session=session, district_ids=sorted(district_ids))
         self.assigned: dict[int, list[tuple[date | None, date | None]]] = defaultdict(list)
         a = assignment_t
         foreign = [d for d, slug in self.ak_of.items() if slug not in caller.aks]

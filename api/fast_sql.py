@@ -1,4 +1,4 @@
-"""The ingest hot path's two statements, sent straight to the DB driver.
+"""The ingest hot path's statements, sent straight to the DB driver.
 
 One multi-row INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id for the logs, and one
 multi-row INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n per rollup. Both run on
@@ -163,3 +163,20 @@ def _execute(session: Session, sql: str, params: Sequence[Any], *, fetch: bool) 
         return list(cursor.fetchall()) if fetch else []
     finally:
         cursor.close()
+
+
+def district_ak_slugs(*, session: Session, district_ids: Sequence[int]) -> dict[int, str]:
+    """Each given district's AK slug (unknown ids are left out)."""
+    if not district_ids:
+        return {}
+    mark = "%s" if _dialect(session) == "postgresql" else "?"
+    sql = (
+        "SELECT district.id, ak.slug FROM district JOIN ak ON district.ak_id = ak.id "
+        f"WHERE district.id IN ({', '.join([mark] * len(district_ids))})"
+    )
+    return {d: slug for d, slug in _execute(session, sql, list(district_ids), fetch=True)}
+
+
+def active_topic_slugs(*, session: Session) -> frozenset[str]:
+    rows = _execute(session, "SELECT slug FROM topic WHERE retired_at IS NULL", (), fetch=True)
+    return frozenset(slug for (slug,) in rows)

@@ -305,6 +305,7 @@ def _a_tally(ctx: Any) -> dict[str, Any]:
 
     from sqlmodel import Session
 
+    from api.crud import SessionFacts
     from api.deps import Principal
     from api.models import User
     from api.sync_models import TallyCreate
@@ -315,7 +316,16 @@ def _a_tally(ctx: Any) -> dict[str, Any]:
         staff = User(name="Stab", role="staff")
         session.add(staff)
         session.flush()
-        principal = Principal(user=staff, auth=None, aks=[])  # type: ignore[arg-type]
+        assert staff.id is not None
+        facts = SessionFacts(
+            session_id=0,
+            user_id=staff.id,
+            name=staff.name,
+            role="staff",
+            totp_pending=False,
+            aks=[],
+        )
+        principal = Principal(facts=facts, db=session)
         tally = create_tally(
             session=session,
             principal=principal,

@@ -117,9 +117,7 @@ def revoke_my_sessions(principal: CurrentUser, session: SessionDep) -> None:
 
 @router.get("/me")
 def me(principal: CurrentUserEnrolling) -> MePublic:
-    return MePublic(
-        id=principal.id, name=principal.user.name, role=principal.role, aks=principal.aks
-    )
+    return MePublic(id=principal.id, name=principal.name, role=principal.role, aks=principal.aks)
 
 
 def _ensure_password_account(principal: CurrentUserEnrolling) -> None:
