@@ -214,9 +214,7 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
 
     # Sorted, so concurrent batches take the unique-index locks in one order.
     to_insert.sort(key=lambda r: r["id"].int)
-    created: set[int] = set()
-    if to_insert:
-        created = insert_logs(session=session, rows=to_insert)
+    created, counted = insert_logs(session=session, rows=to_insert, count=True)
 
     by_id = {row["id"].int: row for row in to_insert}
     existing = [row["id"] for key, row in by_id.items() if key not in created]
@@ -249,7 +247,8 @@ def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime)
             result.pop("code", None)
 
     new_rows = [row for row in to_insert if row["id"].int in created]
-    apply_to_rollups(session=session, rows=new_rows, sign=1)
+    if not counted:
+        apply_to_rollups(session=session, rows=new_rows, sign=1)
     return IngestResult(results, {row["counted_on"].year for row in new_rows})
 
 

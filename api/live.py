@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 log = logging.getLogger("knacka.live")
 
@@ -127,6 +128,18 @@ class Live:
                     self._close_notifier()
                     if attempt == 2:  # answered as 503 like any other database outage
                         raise OperationalError("SELECT pg_notify", None, exc) from exc
+
+    def changed_within(self, session: Session, payloads: list[str]) -> bool:
+        """PostgreSQL: NOTIFY inside the caller's transaction (sent at its commit); else False."""
+        if not self.is_postgres:
+            return False
+        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for payload in payloads:
+                cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+        finally:
+            cursor.close()
+        return True
 
     def _close_notifier(self) -> None:
         if self._notifier is not None:

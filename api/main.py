@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from api.admin_pages import mount_admin
 from api.admission import Admission, admission_limit
@@ -15,6 +17,20 @@ from api.observability import RequestContext, metrics_router
 from api.pwa import mount_pwa
 from api.routes import api_router
 from api.web import BodySizeLimit, SecurityHeaders, UnexpectedErrors
+
+
+class CountsChanged:
+    """The live hook: api.events calls it after every commit that changed counts of a year."""
+
+    def __init__(self, live: Live, engine: Engine) -> None:
+        self.live = live
+        self.engine = engine
+
+    def __call__(self, year: int) -> None:
+        self.live.changed(self.engine, f"totals:{year}")
+
+    def within_transaction(self, session: Session, years: list[int]) -> bool:
+        return self.live.changed_within(session, [f"totals:{year}" for year in years])
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,8 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.live = live
-    # api.events.counts_changed calls this after every commit that changed counts.
-    app.state.on_counts_changed = lambda year: live.changed(engine, f"totals:{year}")
+    app.state.on_counts_changed = CountsChanged(live, engine)
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(metrics_router)

@@ -58,7 +58,7 @@ def fill(url: str, user_id: int, districts: list[int], n_logs: int, year: int) -
                         "source": "app",
                     }
                 )
-            insert_logs(session=session, rows=rows)
+            insert_logs(session=session, rows=rows)  # rollups rebuilt below
             session.commit()
         rebuild_rollups(session=session)
         session.commit()

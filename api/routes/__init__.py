@@ -25,9 +25,12 @@ from api.routes import (
 )
 
 api_router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
+# FastAPI matches routes in order, router by router (about a fifth of a small request's CPU):
+# the phones' hot routes (sync, void) come first.
+api_router.include_router(sync.router)
 # district_maps before districts: /districts/geometry must win over any /districts/{id}.
 for module in (health, auth, aks, district_maps, districts, goals, invites, users, audit):
     api_router.include_router(module.router)
 # live before totals: /totals/stream is a route of its own, not a totals view.
-for module in (sync, assignments, tallies, topics, live, dashboard, totals, plan_admin, exports):
+for module in (assignments, tallies, topics, live, dashboard, totals, plan_admin, exports):
     api_router.include_router(module.router)

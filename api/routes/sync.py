@@ -59,9 +59,10 @@ def sync(body: SyncIn, request: Request, session: SessionDep, principal: Current
     outcome = door_logs.ingest(
         session=session, caller=caller_of(principal), items=body.logs, now=utcnow()
     )
+    announced = events.announce_in_transaction(request.app.state, session, outcome.years)
     session.commit()
     if outcome.years:
-        events.counts_changed(request.app.state, outcome.years)
+        events.counts_changed(request.app.state, outcome.years, announced=announced)
     for status, count in Counter(r["status"] for r in outcome.results).items():
         SYNC_ITEMS.labels(status).inc(count)
     content = json.dumps({"results": outcome.results}, ensure_ascii=False, separators=(",", ":"))
@@ -83,9 +84,11 @@ def void_log(
         now=utcnow(),
         window=timedelta(minutes=settings.void_window_minutes),
     )
+    years = [voided.year] if voided.changed else []
+    announced = events.announce_in_transaction(request.app.state, session, years)
     session.commit()
-    if voided.changed:
-        events.counts_changed(request.app.state, [voided.year])
+    if years:
+        events.counts_changed(request.app.state, years, announced=announced)
     return VoidPublic(id=voided.id, voided_at=voided.voided_at)
 
 
