@@ -95,10 +95,11 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Pri
     return Principal(facts=facts, db=session)
 
 
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
 def get_principal_enrolling(
-    session: SessionDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: SessionDep, settings: SettingsDep, credentials: BearerCredentials
 ) -> Principal:
     return authenticate(session, settings, credentials.credentials if credentials else None)
 
@@ -107,7 +108,7 @@ def get_principal_enrolling(
 CurrentUserEnrolling = Annotated[Principal, Depends(get_principal_enrolling)]
 
 
-def _refuse_pending_totp(principal: Principal) -> Principal:
+def refuse_pending_totp(principal: Principal) -> Principal:
     if principal.facts.totp_pending:
         raise KnackaError(
             403, "totp_enrolment_required", "Slå på tvåstegsverifiering innan du fortsätter."
@@ -116,7 +117,7 @@ def _refuse_pending_totp(principal: Principal) -> Principal:
 
 
 async def get_principal(principal: CurrentUserEnrolling) -> Principal:
-    return _refuse_pending_totp(principal)
+    return refuse_pending_totp(principal)
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
@@ -132,7 +133,7 @@ def get_streaming_principal(
         principal = authenticate(
             session, settings, credentials.credentials if credentials else None
         )
-    return _refuse_pending_totp(principal)
+    return refuse_pending_totp(principal)
 
 
 StreamingUser = Annotated[Principal, Depends(get_streaming_principal)]

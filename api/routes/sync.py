@@ -5,14 +5,24 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import Field
-from sqlmodel import SQLModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import Field, ValidationError
+from sqlmodel import Session, SQLModel
+from starlette.concurrency import run_in_threadpool
 
 from api import door_logs, events
 from api.assignments import require_organiser
 from api.crud import get_ak_by_slug, list_districts
 from api.db import utcnow
-from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
+from api.deps import (
+    BearerCredentials,
+    CurrentUser,
+    Principal,
+    SessionDep,
+    SettingsDep,
+    authenticate,
+    refuse_pending_totp,
+)
 from api.door_logs import Caller
 from api.observability import SYNC_ITEMS
 from api.stockholm import stockholm_today
@@ -52,19 +62,48 @@ def caller_of(principal: Principal) -> Caller:
     return Caller(user_id=principal.id, role=principal.role, aks=principal.aks)
 
 
-# The results are plain dicts of strings, serialised once here: validating them again
-# through a response model costs more than the rest of the answer.
-@router.post("/sync", response_model=SyncOut, response_model_exclude_none=True)
-def sync(body: SyncIn, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
-    outcome = door_logs.ingest(
-        session=session, caller=caller_of(principal), items=body.logs, now=utcnow()
-    )
-    announced = events.announce_in_transaction(request.app.state, session, outcome.years)
-    session.commit()
+# The phones' hot route, written to do its work in ONE hop through the thread pool with no
+# dependency tree: FastAPI's dependency solving and a second hop were over half the CPU of a
+# one-log sync (docs/BENCHMARKS.md). It checks exactly what CurrentUser and a `SyncIn` body
+# parameter would (401, TOTP, 422 with the body's location) and shows the same OpenAPI.
+@router.post(
+    "/sync",
+    response_model=SyncOut,
+    response_model_exclude_none=True,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": SyncIn.model_json_schema()}},
+        }
+    },
+)
+async def sync(request: Request, credentials: BearerCredentials) -> Response:
+    body = await request.body()
+    token = credentials.credentials if credentials else None
+    return await run_in_threadpool(_sync, request, token, body)
+
+
+def _sync(request: Request, token: str | None, body: bytes) -> Response:
+    state = request.app.state
+    with Session(state.engine, expire_on_commit=False) as session:
+        principal = refuse_pending_totp(authenticate(session, state.settings, token))
+        try:
+            logs = SyncIn.model_validate_json(body).logs
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+            ) from None
+        outcome = door_logs.ingest(
+            session=session, caller=caller_of(principal), items=logs, now=utcnow()
+        )
+        announced = events.announce_in_transaction(state, session, outcome.years)
+        session.commit()
     if outcome.years:
-        events.counts_changed(request.app.state, outcome.years, announced=announced)
+        events.counts_changed(state, outcome.years, announced=announced)
     for status, count in Counter(r["status"] for r in outcome.results).items():
         SYNC_ITEMS.labels(status).inc(count)
+    # The results are plain dicts of strings, serialised once here: validating them again
+    # through a response model costs more than the rest of the answer.
     content = json.dumps({"results": outcome.results}, ensure_ascii=False, separators=(",", ":"))
     return Response(content.encode(), media_type="application/json")
 
