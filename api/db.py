@@ -1,5 +1,7 @@
 """Database engine, naming convention, time type and the per-request session."""
 
+import logging
+import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
@@ -10,6 +12,8 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
+
+log = logging.getLogger("knacka.db")
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -56,15 +60,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+# Connections are kept, never opened per request: a new SQLite connection starts with an
+# empty statement cache and its PRAGMAs (overflow connections are closed at check-in).
+POOL_SIZE = 20
+
+
+def _no_auto_checkpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def make_engine(url: str, *, checkpoint_in_background: bool = False) -> Engine:
+    """The engine; with `checkpoint_in_background` (the server's), SQLite's WAL is
+    checkpointed by a WalCheckpointer instead of inside whichever commit crosses 1,000 pages."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            pool_size=POOL_SIZE,
+            max_overflow=0,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        if checkpoint_in_background:
+            event.listen(engine, "connect", _no_auto_checkpoint)
         _install_write_lock(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -103,3 +125,50 @@ def _install_write_lock(engine: Engine) -> None:
     event.listen(engine, "commit", lambda conn: _release(conn.info))
     event.listen(engine, "rollback", lambda conn: _release(conn.info))
     event.listen(engine.pool, "checkin", lambda _dbapi, record: _release(record.info))
+
+
+class WalCheckpointer:
+    """Checkpoints a SQLite file's WAL from a thread of its own, once a second.
+
+    SQLite's automatic checkpoint runs inside the commit that fills 1,000 pages, while that
+    sync holds the write lock: with synchronous=FULL it fsyncs the database file, and every
+    phone queued behind it waited 50-230 ms (docs/BENCHMARKS.md). A PASSIVE checkpoint
+    neither waits for nor blocks readers and writers.
+    """
+
+    def __init__(self, engine: Engine, *, interval: float = 1.0) -> None:
+        self.path = engine.url.database
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.checkpoints = 0
+
+    def start(self) -> None:
+        if not self.path or self.path == ":memory:" or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="knacka-wal-checkpoint")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self) -> None:
+        assert self.path is not None
+        conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA synchronous=FULL")
+            while True:
+                stopping = self._stop.wait(self.interval)
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.checkpoints += 1
+                except sqlite3.Error as exc:  # e.g. the file was replaced by a restore
+                    log.warning("WAL checkpoint failed: %s", exc)
+                if stopping:
+                    return
+        finally:
+            conn.close()

@@ -1,5 +1,6 @@
 """App factory: settings, engine, error handler, security headers, /api, the PWA."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,7 @@ from sqlmodel import Session
 from api.admin_pages import mount_admin
 from api.admission import Admission, admission_limit
 from api.config import Settings, get_settings
-from api.db import make_engine
+from api.db import WalCheckpointer, make_engine
 from api.errors import install_error_handlers
 from api.live import Live
 from api.observability import RequestContext, metrics_router
@@ -35,14 +36,21 @@ class CountsChanged:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, checkpoint_in_background=True)
+    checkpointer = WalCheckpointer(engine)  # SQLite only; PostgreSQL checkpoints itself
     live = Live(settings.effective_database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if engine.dialect.name == "sqlite":
+            checkpointer.start()
         await live.start()
+        # The app's own objects (routes, models, schemas) stay for the process's life: out of
+        # the collector's sight, a full collection no longer walks them mid-request.
+        gc.freeze()
         yield
         await live.stop()
+        checkpointer.stop()
         engine.dispose()
 
     app = FastAPI(
