@@ -91,7 +91,7 @@ def figures(quick: bool) -> list[Figure]:
         Figure(
             "PWA first load; tap to stored offline",
             "<= 60 KB gzip; <= 50 ms",
-            [sys.executable, "bench/pwa_first_load.py", "--taps", "30" if quick else "100"],
+            [*py, "bench.pwa_first_load", "--taps", "30" if quick else "100"],
             _pwa,
         ),
     ]

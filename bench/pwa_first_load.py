@@ -10,7 +10,8 @@ Prints, and appends to docs/BENCHMARKS.md with --record:
 - tap to stored, offline: from the tap's event time to the IndexedDB transaction having
   completed (strict durability), read from the app's own performance.measure entries.
 
-Run: `.venv/bin/python bench/pwa_first_load.py [--taps 100] [--record]`
+Run: `.venv/bin/python -m bench.pwa_first_load [--taps 100] [--record]` (as a module: run as a
+script, bench/concurrent.py would shadow the standard library's `concurrent` package)
 """
 
 import argparse
