@@ -60,8 +60,14 @@ def _fanout(text: str) -> str:
 
 
 def _pwa(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if "KB" in line or "ms" in line]
-    return " | ".join(lines[:4]) or "?"
+    sizes = re.findall(r"\| ([\d.]+) KB \|", text)
+    times = re.findall(r"\| ([\d.]+) ms \|", text)
+    if len(sizes) < 2 or len(times) < 2:
+        return "?"
+    return (
+        f"first load {sizes[0]} KB, whole first visit {sizes[1]} KB; "
+        f"slow 4G {times[0]} ms; tap to stored {times[1]} ms"
+    )
 
 
 def figures(quick: bool) -> list[Figure]:
