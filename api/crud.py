@@ -116,22 +116,6 @@ def create_session(
     return token, auth
 
 
-def find_session(
-    *, session: Session, token: str, secret_key: str, now: datetime
-) -> tuple[AuthSession, User] | None:
-    row = session.exec(
-        select(AuthSession, User)
-        .join(User, col(User.id) == col(AuthSession.user_id))
-        .where(AuthSession.token_hash == token_digest(token, secret_key))
-    ).first()
-    if row is None:
-        return None
-    auth, user = row
-    if auth.revoked_at is not None or auth.expires_at <= now or user.disabled:
-        return None
-    return auth, user
-
-
 @dataclass(frozen=True, slots=True)
 class SessionFacts:
     """What every signed-in request needs to know about its session, without ORM objects."""

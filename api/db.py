@@ -141,7 +141,6 @@ class WalCheckpointer:
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.checkpoints = 0
 
     def start(self) -> None:
         if not self.path or self.path == ":memory:" or self._thread is not None:
@@ -165,7 +164,6 @@ class WalCheckpointer:
                 stopping = self._stop.wait(self.interval)
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.checkpoints += 1
                 except sqlite3.Error as exc:  # e.g. the file was replaced by a restore
                     log.warning("WAL checkpoint failed: %s", exc)
                 if stopping:

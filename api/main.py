@@ -1,6 +1,5 @@
 """App factory: settings, engine, error handler, security headers, /api, the PWA."""
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -45,9 +44,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if engine.dialect.name == "sqlite":
             checkpointer.start()
         await live.start()
-        # The app's own objects (routes, models, schemas) stay for the process's life: out of
-        # the collector's sight, a full collection no longer walks them mid-request.
-        gc.freeze()
         yield
         await live.stop()
         checkpointer.stop()
