@@ -3,12 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from api.db import utcnow
 from api.errors import KnackaError, not_found
+from api.fast_sql import live_session_rows
 from api.models import Ak, AuthSession, District, Goal, Role, User, UserAk
 from api.security import hash_password, new_token, token_digest
 
@@ -128,40 +127,14 @@ class SessionFacts:
     aks: list[str]
 
 
-_auth_t = AuthSession.__table__  # type: ignore[attr-defined]
-_user_t = User.__table__  # type: ignore[attr-defined]
-_user_ak_t = UserAk.__table__  # type: ignore[attr-defined]
-_ak_t = Ak.__table__  # type: ignore[attr-defined]
-# Core, not ORM: it runs on every request, and loading two ORM objects cost more than the SQL.
-_SESSION_FACTS = (
-    sa_select(
-        _auth_t.c.id,
-        _auth_t.c.expires_at,
-        _auth_t.c.revoked_at,
-        _auth_t.c.totp_pending,
-        _user_t.c.id,
-        _user_t.c.name,
-        _user_t.c.role,
-        _user_t.c.disabled,
-        _ak_t.c.slug,
-    )
-    .join(_user_t, _user_t.c.id == _auth_t.c.user_id)
-    .outerjoin(_user_ak_t, _user_ak_t.c.user_id == _user_t.c.id)
-    .outerjoin(_ak_t, _ak_t.c.id == _user_ak_t.c.ak_id)
-    .where(_auth_t.c.token_hash == bindparam("token_hash"))
-)
-
-
 def find_session_facts(
     *, session: Session, token: str, secret_key: str, now: datetime
 ) -> SessionFacts | None:
     """The live session behind a token with its user's AK slugs (sorted), in ONE query."""
-    rows = session.execute(_SESSION_FACTS, {"token_hash": token_digest(token, secret_key)}).all()
+    rows = live_session_rows(session=session, token_hash=token_digest(token, secret_key), now=now)
     if not rows:
         return None
-    auth_id, expires_at, revoked_at, totp_pending, user_id, name, role, disabled, _ = rows[0]
-    if revoked_at is not None or expires_at <= now or disabled:
-        return None
+    auth_id, totp_pending, user_id, name, role, _ = rows[0]
     return SessionFacts(
         session_id=auth_id,
         user_id=user_id,

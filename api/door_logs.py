@@ -155,16 +155,21 @@ def _same_content(stored: Any, row: dict[str, Any]) -> bool:
 class IngestResult:
     results: list[dict[str, Any]]
     years: set[int]
+    announced: bool = False  # the change was announced inside the write's transaction
 
     @property
     def created(self) -> int:
         return sum(1 for r in self.results if r["status"] == "created")
 
 
-def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime) -> IngestResult:
-    """Validate, insert once, classify; the caller commits. Results are in item order."""
+def check_batch_size(items: list[Any]) -> None:
     if len(items) > MAX_BATCH:
         raise KnackaError(413, "payload_too_large", f"At most {MAX_BATCH} logs a batch")
+
+
+def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime) -> IngestResult:
+    """Validate, insert once, classify; the caller commits. Results are in item order."""
+    check_batch_size(items)
     known_topics = active_topic_slugs(session=session)
     results: list[dict[str, Any]] = []
     parsed: list[tuple[int, dict[str, Any]]] = []

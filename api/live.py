@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from api.fast_sql import transaction_memo
+
 log = logging.getLogger("knacka.live")
 
 CHANNEL = "knacka_live"
@@ -133,10 +135,14 @@ class Live:
         """PostgreSQL: NOTIFY inside the caller's transaction (sent at its commit); else False."""
         if not self.is_postgres:
             return False
+        # Once per transaction: a group commit holds many syncs, and one event tells it all.
+        sent: set[str] = transaction_memo(session).setdefault("notified", set())
         cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             for payload in payloads:
-                cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+                if payload not in sent:
+                    cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+                    sent.add(payload)
         finally:
             cursor.close()
         return True

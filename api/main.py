@@ -6,12 +6,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.admin_pages import mount_admin
 from api.admission import Admission, admission_limit
 from api.config import Settings, get_settings
 from api.db import WalCheckpointer, make_engine
 from api.errors import install_error_handlers
+from api.group_commit import GroupCommitter
 from api.live import Live
 from api.observability import RequestContext, metrics_router
 from api.pwa import mount_pwa
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.effective_database_url, checkpoint_in_background=True)
     checkpointer = WalCheckpointer(engine)  # SQLite only; PostgreSQL checkpoints itself
     live = Live(settings.effective_database_url)
+    group_committer = GroupCommitter(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checkpointer.start()
         await live.start()
         yield
+        await run_in_threadpool(group_committer.stop)  # after the last request: queued jobs commit
         await live.stop()
         checkpointer.stop()
         engine.dispose()
@@ -58,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.live = live
+    app.state.group_committer = group_committer
     app.state.on_counts_changed = CountsChanged(live, engine)
     install_error_handlers(app)
     app.include_router(api_router)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field, ValidationError
 from sqlmodel import Session, SQLModel
-from starlette.concurrency import run_in_threadpool
 
 from api import door_logs, events
 from api.assignments import require_organiser
@@ -24,6 +23,7 @@ from api.deps import (
     refuse_pending_totp,
 )
 from api.door_logs import Caller
+from api.group_commit import Job
 from api.observability import SYNC_ITEMS
 from api.stockholm import stockholm_today
 from api.sync_models import SLUG_PATTERN, SkewedLogPublic, VoidPublic
@@ -62,10 +62,11 @@ def caller_of(principal: Principal) -> Caller:
     return Caller(user_id=principal.id, role=principal.role, aks=principal.aks)
 
 
-# The phones' hot route, written to do its work in ONE hop through the thread pool with no
-# dependency tree: FastAPI's dependency solving and a second hop were over half the CPU of a
-# one-log sync (docs/BENCHMARKS.md). It checks exactly what CurrentUser and a `SyncIn` body
-# parameter would (401, TOTP, 422 with the body's location) and shows the same OpenAPI.
+# The phones' hot route, written without a dependency tree: FastAPI's dependency solving was
+# over half the CPU of a one-log sync (docs/BENCHMARKS.md). Its work goes to the process's
+# group committer (api/group_commit.py), which commits every waiting sync in one transaction.
+# It checks exactly what CurrentUser and a `SyncIn` body parameter would (401, TOTP, 422 with
+# the body's location) and shows the same OpenAPI.
 @router.post(
     "/sync",
     response_model=SyncOut,
@@ -80,12 +81,20 @@ def caller_of(principal: Principal) -> Caller:
 async def sync(request: Request, credentials: BearerCredentials) -> Response:
     body = await request.body()
     token = credentials.credentials if credentials else None
-    return await run_in_threadpool(_sync, request, token, body)
-
-
-def _sync(request: Request, token: str | None, body: bytes) -> Response:
     state = request.app.state
-    with Session(state.engine, expire_on_commit=False) as session:
+    outcome = await state.group_committer.run(sync_job(state, token, body))
+    for status, count in Counter(r["status"] for r in outcome.results).items():
+        SYNC_ITEMS.labels(status).inc(count)
+    # The results are plain dicts of strings, serialised once here: validating them again
+    # through a response model costs more than the rest of the answer.
+    content = json.dumps({"results": outcome.results}, ensure_ascii=False, separators=(",", ":"))
+    return Response(content.encode(), media_type="application/json")
+
+
+def sync_job(state: Any, token: str | None, body: bytes) -> Job[Any, door_logs.IngestResult]:
+    """One sync for the group committer: refused alone (401, 403, 413, 422) before it writes."""
+
+    def check(session: Session) -> tuple[Caller, list[Any]]:
         principal = refuse_pending_totp(authenticate(session, state.settings, token))
         try:
             logs = SyncIn.model_validate_json(body).logs
@@ -93,19 +102,21 @@ def _sync(request: Request, token: str | None, body: bytes) -> Response:
             raise RequestValidationError(
                 [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
             ) from None
-        outcome = door_logs.ingest(
-            session=session, caller=caller_of(principal), items=logs, now=utcnow()
-        )
-        announced = events.announce_in_transaction(state, session, outcome.years)
-        session.commit()
-    if outcome.years:
-        events.counts_changed(state, outcome.years, announced=announced)
-    for status, count in Counter(r["status"] for r in outcome.results).items():
-        SYNC_ITEMS.labels(status).inc(count)
-    # The results are plain dicts of strings, serialised once here: validating them again
-    # through a response model costs more than the rest of the answer.
-    content = json.dumps({"results": outcome.results}, ensure_ascii=False, separators=(",", ":"))
-    return Response(content.encode(), media_type="application/json")
+        door_logs.check_batch_size(logs)
+        return caller_of(principal), logs
+
+    def write(session: Session, checked: tuple[Caller, list[Any]]) -> door_logs.IngestResult:
+        caller, logs = checked
+        outcome = door_logs.ingest(session=session, caller=caller, items=logs, now=utcnow())
+        outcome.announced = events.announce_in_transaction(state, session, outcome.years)
+        return outcome
+
+    def after(outcome: door_logs.IngestResult) -> None:
+        if outcome.years:
+            events.counts_changed(state, outcome.years, announced=outcome.announced)
+
+    # Counting the "id" keys is a cheap, close enough measure of the logs a body carries.
+    return Job(check=check, write=write, after=after, items=max(1, body.count(b'"id"')))
 
 
 @router.post("/logs/{log_id}/void")
