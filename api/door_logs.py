@@ -108,13 +108,14 @@ def counted_moment(occurred_at: datetime, received_at: datetime) -> tuple[dateti
 class _Access:
     """Which districts the caller may log in, looked up once per batch."""
 
-    def __init__(self, *, session: Session, caller: Caller, district_ids: set[int]) -> None:
+    def __init__(
+        self, *, session: Session, caller: Caller, district_ids: set[int], ak_of: dict[int, str]
+    ) -> None:
         self.caller = caller
-        # Straight to the driver: SQLAlchemy's expanding IN cost a quarter of the ingest.
-        self.ak_of = district_ak_slugs(session=session, district_ids=sorted(district_ids))
+        self.ak_of = ak_of
         self.assigned: dict[int, list[tuple[date | None, date | None]]] = defaultdict(list)
         a = assignment_t
-        foreign = [d for d, slug in self.ak_of.items() if slug not in caller.aks]
+        foreign = [d for d in district_ids if d in ak_of and ak_of[d] not in caller.aks]
         if caller.role == Role.volunteer and foreign:
             for d, starts_on, ends_on in session.execute(
                 select(a.c.district_id, a.c.starts_on, a.c.ends_on).where(
@@ -167,94 +168,148 @@ def check_batch_size(items: list[Any]) -> None:
         raise KnackaError(413, "payload_too_large", f"At most {MAX_BATCH} logs a batch")
 
 
-def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime) -> IngestResult:
-    """Validate, insert once, classify; the caller commits. Results are in item order."""
+@dataclass
+class ParsedBatch:
+    """A sync's items checked for everything that needs no database, in item order."""
+
+    results: list[dict[str, Any]]  # what parsing alone says: rejected with a code, or to be seen
+    rows: list[tuple[int, dict[str, Any]]]  # (index in the batch, the log's row)
+
+
+_APP = Source.app.value
+
+
+def parse_batch(items: list[Any], now: datetime) -> ParsedBatch:
+    """Validate each item and place it in time; needs no database, so it runs before the
+    group committer's writer takes the sync (the writer's time is what every phone waits on)."""
     check_batch_size(items)
-    known_topics = active_topic_slugs(session=session)
     results: list[dict[str, Any]] = []
-    parsed: list[tuple[int, dict[str, Any]]] = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     for index, item in enumerate(items):
         raw_id = item.get("id") if isinstance(item, dict) else None
         results.append({"id": raw_id if isinstance(raw_id, str) else None, "status": "rejected"})
         try:
-            parsed.append((index, _parse_item(item)))
+            row = _parse_item(item)
         except Rejected as exc:
             results[index]["code"] = exc.code
-    if not parsed:
-        return IngestResult(results, set())
+            continue
+        counted_at, skew = counted_moment(row["occurred_at"], now)
+        row.update(
+            received_at=now,
+            counted_on=stockholm_day(counted_at),
+            clock_skew=skew,
+            source=_APP,
+        )
+        rows.append((index, row))
+    return ParsedBatch(results, rows)
 
-    access = _Access(
-        session=session, caller=caller, district_ids={row["district_id"] for _, row in parsed}
-    )
-    first_of: dict[int, int] = {}  # keyed by the UUID's int: hashing UUIDs is slow
+
+def ingest(*, session: Session, caller: Caller, items: list[Any], now: datetime) -> IngestResult:
+    """Validate, insert once, classify; the caller commits. Results are in item order."""
+    return ingest_batches(session=session, batches=[(caller, parse_batch(items, now))])[0]
+
+
+def ingest_batches(
+    *, session: Session, batches: Sequence[tuple[Caller, ParsedBatch]]
+) -> list[IngestResult]:
+    """Several syncs in one insert, one read-back and one rollup update (a group commit).
+
+    Each sync is answered as if it ran alone after the ones before it: a log that an earlier
+    sync of the group stored is a duplicate (or a conflict) for the later ones. The caller
+    commits. Every row goes in sorted by id and every rollup by key, so concurrent groups,
+    also of other processes, take their locks in one order.
+    """
+    # Fresh answers each time: a group that failed is run again, one sync at a time.
+    answers = [[dict(result) for result in batch.results] for _, batch in batches]
+    district_ids = {row["district_id"] for _, batch in batches for _, row in batch.rows}
+    if not district_ids:
+        return [IngestResult(results, set()) for results in answers]
+    known_topics = active_topic_slugs(session=session)
+    # Straight to the driver: SQLAlchemy's expanding IN cost a quarter of the ingest.
+    ak_of = district_ak_slugs(session=session, district_ids=sorted(district_ids))
+    first_of: dict[int, tuple[int, int]] = {}  # id (as int: hashing UUIDs is slow) -> (sync, index)
     to_insert: list[dict[str, Any]] = []
-    later: list[tuple[int, dict[str, Any]]] = []
+    later: list[tuple[int, int, dict[str, Any]]] = []  # an id already seen in this group
     # Refused for what the server knows now (a retired topic, an ended assignment): if the
     # log is already stored from an earlier send, the phone is told so instead.
-    refused: dict[int, dict[str, Any]] = {}
-    for index, row in parsed:
-        counted_at, skew = counted_moment(row["occurred_at"], now)
-        day = stockholm_day(counted_at)
-        row.update(
-            user_id=caller.user_id,
-            received_at=now,
-            counted_on=day,
-            clock_skew=skew,
-            source=Source.app.value,
+    refused: list[tuple[int, int, dict[str, Any]]] = []
+    for number, (caller, batch) in enumerate(batches):
+        access = _Access(
+            session=session,
+            caller=caller,
+            district_ids={row["district_id"] for _, row in batch.rows},
+            ak_of=ak_of,
         )
-        try:
-            access.check(row["district_id"], day)
-            if row["topics"] and not known_topics.issuperset(row["topics"].split(",")):
-                raise Rejected("unknown_topic")
-        except Rejected as exc:
-            results[index]["code"] = exc.code
-            refused[index] = row
-            continue
-        key = row["id"].int
-        if key in first_of:
-            later.append((index, row))  # the same id again in this batch
-            continue
-        first_of[key] = index
-        to_insert.append(row)
+        for index, row in batch.rows:
+            row["user_id"] = caller.user_id
+            try:
+                access.check(row["district_id"], row["counted_on"])
+                if row["topics"] and not known_topics.issuperset(row["topics"].split(",")):
+                    raise Rejected("unknown_topic")
+            except Rejected as exc:
+                answers[number][index]["code"] = exc.code
+                refused.append((number, index, row))
+                continue
+            key = row["id"].int
+            if key in first_of:
+                later.append((number, index, row))
+                continue
+            first_of[key] = (number, index)
+            to_insert.append(row)
 
-    # Sorted, so concurrent batches take the unique-index locks in one order.
     to_insert.sort(key=lambda r: r["id"].int)
     created, counted = insert_logs(session=session, rows=to_insert, count=True)
 
     by_id = {row["id"].int: row for row in to_insert}
-    existing = [row["id"] for key, row in by_id.items() if key not in created]
-    existing += [row["id"] for row in refused.values()]
+    look_up = [row["id"] for key, row in by_id.items() if key not in created]
+    look_up += [row["id"] for _, _, row in refused]
+    look_up += [row["id"] for number, _, row in later if first_of[row["id"].int][0] != number]
     stored = {}
-    if existing:
+    if look_up:
         stored = {
             r.id.int: r
-            for r in session.execute(door_log.select().where(door_log.c.id.in_(existing))).all()
+            for r in session.execute(door_log.select().where(door_log.c.id.in_(look_up))).all()
         }
+
+    def results_of(number: int) -> list[dict[str, Any]]:
+        return answers[number]
+
     for key, row in by_id.items():
-        result = results[first_of[key]]
+        number, index = first_of[key]
         if key in created:
-            result["status"] = "created"
+            results_of(number)[index]["status"] = "created"
         else:
-            result["status"] = "duplicate" if _same_content(stored[key], row) else "conflict"
-    for index, row in later:
+            same = _same_content(stored[key], row)
+            results_of(number)[index]["status"] = "duplicate" if same else "conflict"
+    for number, index, row in later:
         key = row["id"].int
-        first = by_id[key]
-        same = all(first[k] == row[k] for k in (*_CONTENT, "left_material"))
-        # Like a resend of the first: a duplicate, unless it (or the first) is a conflict.
-        conflicted = not same or results[first_of[key]]["status"] == "conflict"
+        first_number, first_index = first_of[key]
+        results = results_of(number)
+        if first_number == number:
+            # Again in the same batch: like a resend of the first, a duplicate unless it (or
+            # the first) is a conflict.
+            first = by_id[key]
+            same = all(first[k] == row[k] for k in (*_CONTENT, "left_material"))
+            conflicted = not same or results[first_index]["status"] == "conflict"
+        else:  # sent by an earlier sync of the group: as if after that sync's commit
+            conflicted = not _same_content(stored[key], row)
         results[index]["status"] = "conflict" if conflicted else "duplicate"
-    for index, row in refused.items():
+    for number, index, row in refused:
         if row["id"].int in stored:
             same = _same_content(stored[row["id"].int], row)
-            results[index]["status"] = "duplicate" if same else "conflict"
-    for result in results:
-        if result["status"] != "rejected":
-            result.pop("code", None)
+            results_of(number)[index]["status"] = "duplicate" if same else "conflict"
 
     new_rows = [row for row in to_insert if row["id"].int in created]
     if not counted:
         apply_to_rollups(session=session, rows=new_rows, sign=1)
-    return IngestResult(results, {row["counted_on"].year for row in new_rows})
+    years: list[set[int]] = [set() for _ in batches]
+    for row in new_rows:
+        years[first_of[row["id"].int][0]].add(row["counted_on"].year)
+    for results in answers:
+        for result in results:
+            if result["status"] != "rejected":
+                result.pop("code", None)
+    return [IngestResult(results, years[number]) for number, results in enumerate(answers)]
 
 
 # --- Void -------------------------------------------------------------------------------

@@ -3,17 +3,19 @@
 Each sync used to hop into the thread pool, wait for the write lock (SQLite) or a pooled
 connection (PostgreSQL), and pay its own durable commit: under a crowd of phones the syncs
 queued behind each other's fsyncs (docs/BENCHMARKS.md). Here a request hands its work to the
-writer and awaits the answer on the event loop; the writer takes every job waiting, runs them
-one after another in one transaction and commits once, so N waiting phones cost one fsync.
+writer and awaits the answer on the event loop; the writer takes every job waiting, writes
+them together and commits once, so N waiting phones cost one fsync and one insert.
 
 The durability promise is unchanged: no job is answered before the commit that holds it.
-A job is two steps. `check` only reads (session, body, access) and may refuse its own request
-(401, 413, 422): that job alone is answered with the error. `write` must not fail; if it does,
-or the commit does, the group is rolled back and every job is run again alone, in its own
-transaction, so one bad job can never take another's logs with it.
+A job is two steps. `check` only reads (session, access) and may refuse its own request
+(401, 403, 422): that job alone is answered with the error. `write` gets the checked values of
+every job of the group that shares it and answers each; if it fails, or the commit does, the
+group is rolled back and each job is run again alone, in its own transaction, so one bad job
+can never take another's logs with it.
 """
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -23,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 log = logging.getLogger("knacka.group_commit")
 
@@ -35,11 +38,12 @@ MAX_ITEMS = 5_000  # logs per transaction (a job says how many it carries)
 
 @dataclass(eq=False)
 class Job(Generic[C, R]):
-    """One request's write: `check` reads and may refuse, `write` writes, `after` runs once
-    the group is committed (announcements that must not precede the commit)."""
+    """One request's write. `check(session)` reads and may refuse; `write(session, checked)`
+    writes the checked values of every job of the group with the same `write`, and answers
+    each in order; `after(answer)` runs once the group is committed."""
 
     check: Callable[[Session], C]
-    write: Callable[[Session, C], R]
+    write: Callable[[Session, list[C]], list[R]]
     after: Callable[[R], None] | None = None
     items: int = 1
 
@@ -52,7 +56,11 @@ class _Pending:
 
 
 class GroupCommitter:
-    """The writer of one engine: `await committer.run(job)` answers when `job` is committed."""
+    """The writer of one engine: `await committer.run(job)` answers when `job` is committed.
+
+    Between `start()` and `stop()` (the app's lifespan) one writer thread commits in groups;
+    outside them, as in a test without a lifespan, a job is committed alone in the thread pool.
+    """
 
     def __init__(
         self, engine: Engine, *, max_jobs: int = MAX_JOBS, max_items: int = MAX_ITEMS
@@ -62,36 +70,39 @@ class GroupCommitter:
         self.max_items = max_items
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
-        self.groups = 0  # transactions committed, for tests and /metrics
+        self._lock = threading.Lock()
+        self.groups = 0  # transactions committed, for tests and the benchmarks
         self.jobs = 0
 
-    async def run(self, job: Job[Any, R]) -> R:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[R] = loop.create_future()
-        self._ensure_started()
-        self._queue.put(_Pending(job, loop, future))
-        # The job goes on if the phone hangs up: the log is committed and its resend is a
-        # duplicate. Shielded, so a cancelled request does not leave an orphaned future.
-        return await asyncio.shield(future)
-
-    def _ensure_started(self) -> None:
-        if self._thread is not None:
-            return
-        with self._start_lock:
+    def start(self) -> None:
+        with self._lock:
             if self._thread is None:
-                thread = threading.Thread(target=self._loop, name="knacka-group-commit")
-                thread.daemon = True
-                thread.start()
-                self._thread = thread
+                self._thread = threading.Thread(target=self._loop, name="knacka-group-commit")
+                self._thread.daemon = True
+                self._thread.start()
 
     def stop(self) -> None:
         """Commits what is queued, then ends the writer (the server has stopped taking work)."""
-        with self._start_lock:
+        with self._lock:  # a job handed over from now on is committed alone
             thread, self._thread = self._thread, None
+            if thread is not None:
+                self._queue.put(None)
         if thread is not None:
-            self._queue.put(None)
             thread.join(timeout=60)
+
+    async def run(self, job: Job[Any, R]) -> R:
+        loop = asyncio.get_running_loop()
+        pending = _Pending(job, loop, loop.create_future())
+        with self._lock:
+            running = self._thread is not None
+            if running:
+                self._queue.put(pending)
+        if not running:
+            await run_in_threadpool(self._commit_group, [pending])
+        # The job goes on if the phone hangs up: the log is committed and its resend is a
+        # duplicate. Shielded, so a cancelled request does not cancel the shared future.
+        result: R = await asyncio.shield(pending.future)
+        return result
 
     def _loop(self) -> None:
         while True:
@@ -99,7 +110,12 @@ class GroupCommitter:
             if first is None:
                 return
             group, stopping = self._take_waiting(first)
-            self._commit_group(group)
+            try:
+                self._commit_group(group)
+            except BaseException as exc:  # the writer must outlive any job: answer, go on
+                log.exception("group commit failed unexpectedly")
+                for pending in group:
+                    _answer(pending, error=exc)
             if stopping:
                 return
 
@@ -117,32 +133,31 @@ class GroupCommitter:
         return group, False
 
     def _commit_group(self, group: list[_Pending]) -> None:
-        written: list[tuple[_Pending, Any]] = []
-        refused: set[int] = set()
+        checked: list[tuple[_Pending, Any]] = []
+        answered: list[tuple[_Pending, Any]] = []
         try:
             with Session(self.engine, expire_on_commit=False) as session:
-                for index, pending in enumerate(group):
+                for pending in group:
                     try:
-                        checked = pending.job.check(session)
+                        checked.append((pending, pending.job.check(session)))
                     except Exception as exc:  # this request is refused; the group goes on
-                        refused.add(index)
                         _answer(pending, error=exc)
-                        continue
-                    written.append((pending, pending.job.write(session, checked)))
+                for write, together in _by_writer(checked).items():
+                    results = write(session, [value for _, value in together])
+                    answered.extend(zip((p for p, _ in together), results, strict=True))
                 session.commit()
         except Exception as exc:
-            alone = [p for i, p in enumerate(group) if i not in refused]
-            if len(group) == 1:
-                for pending in alone:
+            if len(checked) <= 1:
+                for pending, _ in checked:
                     _answer(pending, error=exc)
                 return
-            log.warning("a group of %d failed (%s); committing each alone", len(group), exc)
-            for pending in alone:
+            log.warning("a group of %d failed (%s); committing each alone", len(checked), exc)
+            for pending, _ in checked:
                 self._commit_group([pending])
             return
         self.groups += 1
-        self.jobs += len(written)
-        for pending, result in written:
+        self.jobs += len(answered)
+        for pending, result in answered:
             try:
                 if pending.job.after is not None:
                     pending.job.after(result)
@@ -150,6 +165,14 @@ class GroupCommitter:
                 _answer(pending, error=exc)
                 continue
             _answer(pending, result=result)
+
+
+def _by_writer(checked: list[tuple[_Pending, Any]]) -> dict[Any, list[tuple[_Pending, Any]]]:
+    """The checked jobs per `write`, in the order they came (dicts keep insertion order)."""
+    groups: dict[Any, list[tuple[_Pending, Any]]] = {}
+    for pending, value in checked:
+        groups.setdefault(pending.job.write, []).append((pending, value))
+    return groups
 
 
 def _answer(pending: _Pending, *, result: Any = None, error: BaseException | None = None) -> None:
@@ -161,6 +184,5 @@ def _answer(pending: _Pending, *, result: Any = None, error: BaseException | Non
         else:
             pending.future.set_result(result)
 
-    if pending.loop.is_closed():
-        return
-    pending.loop.call_soon_threadsafe(settle)
+    with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+        pending.loop.call_soon_threadsafe(settle)

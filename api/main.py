@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if engine.dialect.name == "sqlite":
             checkpointer.start()
         await live.start()
+        group_committer.start()
         # What start-up made (modules, the app, the ORM's metadata) lives as long as the
         # process: a full collection walking it all stopped every request for 180-280 ms.
         gc.collect()

@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -18,10 +19,13 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from api.account_models import AuditEvent
+from api.db import utcnow
+from api.door_logs import Caller, parse_batch
 from api.errors import KnackaError
 from api.group_commit import GroupCommitter, Job
 from api.rollups import door_log
-from api.stockholm import stockholm_today
+from api.routes.sync import CheckedSync, write_syncs
+from api.stockholm import stockholm_day, stockholm_today
 from tests.conftest import MakeUser, Person
 from tests.sync_helpers import a_log, ak_totals, district_ids
 
@@ -32,6 +36,7 @@ WAIT = 10  # seconds: only reached when something is broken
 @pytest.fixture
 def committer(db: Engine) -> Iterator[GroupCommitter]:
     committer = GroupCommitter(db)
+    committer.start()
     yield committer
     committer.stop()
 
@@ -40,7 +45,7 @@ def writing(label: str, *, rows: int = 1, then: Callable[[], None] | None = None
     """A job that stores `rows` audit events named `label` and answers the last one's id;
     `then` runs after the rows are written, inside the transaction."""
 
-    def write(session: Session, _checked: None) -> int:
+    def write(session: Session, checked: list[None]) -> list[int]:
         for _ in range(rows):
             event = AuditEvent(action=ACTION, detail=label)
             session.add(event)
@@ -48,7 +53,7 @@ def writing(label: str, *, rows: int = 1, then: Callable[[], None] | None = None
         if then is not None:
             then()
         assert event.id is not None
-        return event.id
+        return [event.id for _ in checked]
 
     return Job(check=lambda session: None, write=write)
 
@@ -74,7 +79,7 @@ class BusyWriter:
             self.entered.set()
             assert self.release.wait(WAIT), "the busy job was never released"
 
-        return Job(check=check, write=lambda session, checked: "busy")
+        return Job(check=check, write=lambda session, checked: ["busy"])
 
     async def hold(self, committer: GroupCommitter) -> "asyncio.Future[Any]":
         """Hands the busy job to the writer and returns once the writer is inside it."""
@@ -195,6 +200,62 @@ def test_stop_commits_the_jobs_still_waiting_before_the_writer_ends(
     rows = stored(db)
     assert [rows[row_id] for row_id in answers] == labels
     assert committer.groups == 2
+
+
+def test_a_job_handed_over_after_stop_is_committed_alone(committer: GroupCommitter, db: Engine):
+    committer.stop()
+    row_id = asyncio.run(answer(committer, writing("after stop")))
+
+    assert stored(db) == {row_id: "after stop"}
+    assert committer.groups == 1
+
+
+def test_the_writer_outlives_a_job_that_raises_more_than_an_exception(
+    committer: GroupCommitter, db: Engine
+):
+    class Interrupted(BaseException):
+        pass
+
+    def interrupt() -> None:
+        raise Interrupted
+
+    async def one_after_the_other() -> tuple[Any, Any]:
+        broken = await asyncio.gather(
+            answer(committer, writing("broken", then=interrupt)), return_exceptions=True
+        )
+        return broken[0], await answer(committer, writing("next"))
+
+    broken, next_id = asyncio.run(one_after_the_other())
+
+    assert isinstance(broken, Interrupted)
+    assert stored(db) == {next_id: "next"}
+
+
+def test_syncs_of_one_group_share_one_insert_and_see_each_others_logs(
+    client: TestClient, make_user: MakeUser, app: Any
+):
+    """Two volunteers' syncs written together: each is answered as if it ran alone."""
+    anna = make_user("volunteer", aks=["ale"])
+    bo = make_user("volunteer", aks=["ale"])
+    ale = district_ids(client, anna, "ale")[0]
+    shared = a_log(ale)
+    own = a_log(ale)
+
+    def checked(person: Person, logs: list[dict[str, Any]]) -> CheckedSync:
+        caller = Caller(user_id=person.id, role="volunteer", aks=["ale"])
+        return CheckedSync(app.state, caller, parse_batch(logs, utcnow()))
+
+    syncs = [checked(anna, [shared, own]), checked(bo, [shared]), checked(anna, [own])]
+    with Session(app.state.engine) as session:
+        outcomes = write_syncs(session, syncs)
+        session.commit()
+
+    statuses = [[r["status"] for r in outcome.results] for outcome in outcomes]
+    # Bo's copy of Anna's log names another volunteer: a conflict; Anna's resend: a duplicate.
+    assert statuses == [["created", "created"], ["conflict"], ["duplicate"]]
+    year = stockholm_day(datetime.fromisoformat(shared["occurred_at"])).year
+    assert [outcome.years for outcome in outcomes] == [{year}, set(), set()]
+    assert ak_totals(client, anna, year, "ale")["doors"] == 2
 
 
 def test_concurrent_syncs_through_the_api_store_every_distinct_log_exactly_once(

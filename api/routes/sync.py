@@ -1,6 +1,7 @@
 import json
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -25,6 +26,7 @@ from api.deps import (
     refuse_pending_totp,
 )
 from api.door_logs import Caller
+from api.errors import KnackaError
 from api.group_commit import Job
 from api.observability import SYNC_ITEMS
 from api.stockholm import stockholm_today
@@ -87,7 +89,8 @@ async def sync(request: Request, credentials: BearerCredentials) -> Response:
 async def answer_sync(request: Request, token: str | None) -> Response:
     body = await request.body()
     state = request.app.state
-    outcome = await state.group_committer.run(sync_job(state, token, body))
+    job = sync_job(state, token, body)
+    outcome: door_logs.IngestResult = await state.group_committer.run(job)
     for status, count in Counter(r["status"] for r in outcome.results).items():
         SYNC_ITEMS.labels(status).inc(count)
     # The results are plain dicts of strings, serialised once here: validating them again
@@ -96,32 +99,50 @@ async def answer_sync(request: Request, token: str | None) -> Response:
     return Response(content.encode(), media_type="application/json")
 
 
-def sync_job(state: Any, token: str | None, body: bytes) -> Job[Any, door_logs.IngestResult]:
-    """One sync for the group committer: refused alone (401, 403, 413, 422) before it writes."""
+@dataclass(frozen=True, slots=True)
+class CheckedSync:
+    state: Any
+    caller: Caller
+    batch: door_logs.ParsedBatch
 
-    def check(session: Session) -> tuple[Caller, list[Any]]:
+
+def sync_job(
+    state: Any, token: str | None, body: bytes
+) -> Job[CheckedSync, door_logs.IngestResult]:
+    """One sync for the group committer. The body is parsed here, before the writer takes it;
+    its errors (413, 422) are raised after the session's (401, 403), in the writer's check."""
+    refusal: Exception | None = None
+    batch = door_logs.ParsedBatch([], [])
+    try:
+        batch = door_logs.parse_batch(SyncIn.model_validate_json(body).logs, utcnow())
+    except ValidationError as exc:
+        refusal = RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
+    except KnackaError as exc:
+        refusal = exc
+
+    def check(session: Session) -> CheckedSync:
         principal = refuse_pending_totp(authenticate(session, state.settings, token))
-        try:
-            logs = SyncIn.model_validate_json(body).logs
-        except ValidationError as exc:
-            raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
-            ) from None
-        door_logs.check_batch_size(logs)
-        return caller_of(principal), logs
-
-    def write(session: Session, checked: tuple[Caller, list[Any]]) -> door_logs.IngestResult:
-        caller, logs = checked
-        outcome = door_logs.ingest(session=session, caller=caller, items=logs, now=utcnow())
-        outcome.announced = events.announce_in_transaction(state, session, outcome.years)
-        return outcome
+        if refusal is not None:
+            raise refusal
+        return CheckedSync(state, caller_of(principal), batch)
 
     def after(outcome: door_logs.IngestResult) -> None:
         if outcome.years:
             events.counts_changed(state, outcome.years, announced=outcome.announced)
 
-    # Counting the "id" keys is a cheap, close enough measure of the logs a body carries.
-    return Job(check=check, write=write, after=after, items=max(1, body.count(b'"id"')))
+    return Job(check=check, write=write_syncs, after=after, items=max(1, len(batch.rows)))
+
+
+def write_syncs(session: Session, syncs: list[CheckedSync]) -> list[door_logs.IngestResult]:
+    """Every sync of a group in one ingest, announced once inside the group's transaction."""
+    outcomes = door_logs.ingest_batches(
+        session=session, batches=[(sync.caller, sync.batch) for sync in syncs]
+    )
+    years = set().union(*(outcome.years for outcome in outcomes))
+    announced = events.announce_in_transaction(syncs[0].state, session, years)
+    for outcome in outcomes:
+        outcome.announced = announced
+    return outcomes
 
 
 @router.post("/logs/{log_id}/void")

@@ -120,6 +120,31 @@ def test_sync_needs_a_session(client: TestClient):
     response = client.post("/api/sync", json={"logs": []})
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_the_token_is_read_as_any_other_route_reads_it(client: TestClient, make_user: MakeUser):
+    """POST /api/sync skips FastAPI's router (SyncFastPath): it must still read Authorization
+    as HTTPBearer does, and answer refusals before the body's errors, as every route does."""
+    volunteer = make_user("volunteer", aks=["ale"])
+    token = volunteer.headers["Authorization"].split(" ", 1)[1]
+    body = {"logs": [a_log(district_ids(client, volunteer, "ale")[0])]}
+    for header, status in [
+        (f"bearer {token}", 200),
+        (f"Bearer   {token}  ", 200),
+        (f"Basic {token}", 401),
+        ("Bearer", 401),
+        ("Bearer not-a-session", 401),
+    ]:
+        response = client.post("/api/sync", json=body, headers={"Authorization": header})
+        assert response.status_code == status, header
+    not_json = client.post("/api/sync", content=b"{", headers={"Authorization": "Bearer x"})
+    assert not_json.status_code == 401  # who asks is checked before what is asked
+    invalid = client.post("/api/sync", content=b"{", headers=volunteer.headers)
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "validation_error"
+    assert invalid.json()["detail"][0]["loc"][0] == "body"
+    assert "content-security-policy" in invalid.headers
 
 
 def test_a_log_belongs_to_the_stockholm_year_at_new_year(
