@@ -121,23 +121,30 @@ _PG_INGEST = (
 )
 
 
-def _pg_element(value: Any) -> str:
+def _pg_quoted(value: Any) -> str:
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _pg_text(value: Any) -> str:
     if value is None:
         return "NULL"
     if value is True or value is False:
         return "t" if value else "f"
-    if isinstance(value, int):
-        return str(value)
     if isinstance(value, datetime | date):
-        return value.isoformat()
-    text = str(value)  # UUIDs and strings; quoted, so commas and spaces stay inside
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return value.isoformat()  # no character an array literal would need quoted
+    return str(value)
 
 
-def _pg_array(values: Sequence[Any]) -> str:
+# Per column type: how one value is written in an array literal. UUIDs, numbers, times and
+# booleans never hold a character that needs quoting; text always gets quoted.
+_PG_ELEMENT = {"varchar": lambda v: "NULL" if v is None else _pg_quoted(v)}
+
+
+def _pg_array(values: Sequence[Any], pg_type: str) -> str:
     """A PostgreSQL array literal: psycopg's own list dumper cost a tenth of a sync's CPU,
     most of it finding each list's element type."""
-    return "{" + ",".join(map(_pg_element, values)) + "}"
+    return "{" + ",".join(map(_PG_ELEMENT.get(pg_type, _pg_text), values)) + "}"
 
 
 def _dialect(session: Session) -> str:
@@ -152,7 +159,9 @@ def _values(dialect: str, width: int, rows: int) -> str:
 
 
 def _sqlite_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if moment.tzinfo is not UTC:  # phones send UTC: most need no conversion
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _cursor(session: Session) -> Any:
@@ -173,7 +182,7 @@ def insert_logs(
     hold_write_lock(session.connection())
     if dialect == "postgresql":
         # One array per column: a short, constant statement the server can prepare once.
-        columns = [_pg_array([r.get(c) for r in rows]) for c in LOG_COLUMNS]
+        columns = [_pg_array([r.get(c) for r in rows], _PG_TYPES[c]) for c in LOG_COLUMNS]
         returned = _execute(session, _PG_INGEST if count else _PG_INSERT_LOGS, columns, fetch=True)
         return {r[0].int for r in returned}, count
     params: list[Any] = []
@@ -228,7 +237,10 @@ def add_counts(
         sql = (
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) {conflict}"
         )
-        columns_in = [_pg_array(list(col)) for col in zip(*rows, strict=True)]
+        columns_in = [
+            _pg_array(list(values), pg_type)
+            for values, pg_type in zip(zip(*rows, strict=True), types, strict=True)
+        ]
         _execute(session, sql, columns_in, fetch=False)
         return
     params: list[Any] = []

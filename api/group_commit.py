@@ -27,6 +27,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.observability import SYNC_GROUP_SIZE
+
 log = logging.getLogger("knacka.group_commit")
 
 C = TypeVar("C")
@@ -155,8 +157,10 @@ class GroupCommitter:
             for pending, _ in checked:
                 self._commit_group([pending])
             return
-        self.groups += 1
-        self.jobs += len(answered)
+        if answered:
+            self.groups += 1
+            self.jobs += len(answered)
+            SYNC_GROUP_SIZE.observe(len(answered))
         for pending, result in answered:
             try:
                 if pending.job.after is not None:

@@ -43,6 +43,12 @@ CLIENT_ERRORS = Counter(
     ["status"],
     registry=REGISTRY,
 )
+SYNC_GROUP_SIZE = Histogram(
+    "knacka_sync_group_size",
+    "Syncs committed together in one transaction by the group committer",
+    registry=REGISTRY,
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
 LIVE_STREAMS = Gauge("knacka_live_streams", "Open live totals streams", registry=REGISTRY)
 _OUTBOX_STATUSES = {401, 413, 422, 429, 500, 503}
 # The routes a phone's outbox sends to.

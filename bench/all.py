@@ -1,8 +1,9 @@
 """Every benchmark of ENGINEERING.md in one run, each beside a baseline, against its target.
 
-Runs the benchmark modules of this tree and, with --baseline REF, the same modules of that git
-revision (checked out into a temporary worktree, same virtualenv), back to back per figure so
-both see the same machine. Prints each benchmark's own output and then one table.
+Runs the benchmark modules of this tree and, with --baseline REF, the same modules against that
+git revision's app (checked out into a temporary worktree, same virtualenv, this tree's bench/
+copied over it so both are measured by the same clients), back to back per figure so both see
+the same machine. Prints each benchmark's own output and then one table.
 Run: .venv/bin/python -m bench.all [--baseline REF] [--quick]
 """
 
@@ -126,6 +127,9 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
+            # The same clients for both: a benchmark's own changes must not move the baseline.
+            for module in (REPO / "bench").glob("*.py"):
+                (base / "bench" / module.name).write_bytes(module.read_bytes())
             trees = {f"baseline {args.baseline}": base, **trees}
         table = []
         try:

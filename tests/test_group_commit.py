@@ -6,6 +6,7 @@ wait together, a first job holds the writer busy until every other job has been 
 """
 
 import asyncio
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,12 +20,12 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from api.account_models import AuditEvent
-from api.db import utcnow
+from api.db import make_engine, utcnow
 from api.door_logs import Caller, parse_batch
 from api.errors import KnackaError
 from api.group_commit import GroupCommitter, Job
 from api.rollups import door_log
-from api.routes.sync import CheckedSync, write_syncs
+from api.routes.sync import CheckedSync, sync_job, write_syncs
 from api.stockholm import stockholm_day, stockholm_today
 from tests.conftest import MakeUser, Person
 from tests.sync_helpers import a_log, ak_totals, district_ids
@@ -290,3 +291,52 @@ def test_concurrent_syncs_through_the_api_store_every_distinct_log_exactly_once(
         assert session.execute(count).scalar_one() == len(distinct)
     ale = ak_totals(client, staff, stockholm_today().year, "ale")
     assert (ale["doors"], ale["conversations"]) == (len(distinct), len(distinct))
+
+
+def test_two_processes_groups_over_the_same_districts_never_deadlock(
+    database_url: str, db: Engine, app: Any, client: TestClient, make_user: MakeUser
+):
+    """Two API processes' writers (here: two engines, two committers) commit groups over the
+    same districts in opposite orders at the same moment. Each group is one insert with its
+    rows and rollup keys sorted, so no lock-order deadlock makes a group fail and fall apart."""
+    volunteer = make_user("volunteer", aks=["ale"])
+    first, second = district_ids(client, volunteer, "ale")[:2]
+    token = volunteer.headers["Authorization"].split(" ", 1)[1]
+    engines = [make_engine(database_url), make_engine(database_url)]
+    committers = [GroupCommitter(engine) for engine in engines]
+    rounds = 8
+
+    def syncs(order: list[int]) -> list[Job[Any, Any]]:
+        return [
+            sync_job(app.state, token, json.dumps({"logs": [a_log(d) for _ in range(20)]}).encode())
+            for d in order
+        ]
+
+    async def both_at_once() -> list[Any]:
+        held = [BusyWriter(), BusyWriter()]
+        firsts = [await busy.hold(c) for busy, c in zip(held, committers, strict=True)]
+        answers = [
+            send_all(committers[0], syncs([first, second])),
+            send_all(committers[1], syncs([second, first])),
+        ]
+        for busy in held:  # both writers let go together, once every sync is queued
+            asyncio.get_running_loop().call_soon(busy.release.set)
+        await asyncio.gather(*firsts)
+        return await asyncio.wait_for(asyncio.gather(*answers), WAIT)
+
+    try:
+        for committer in committers:
+            committer.start()
+        for _ in range(rounds):
+            for outcome in (o for answers in asyncio.run(both_at_once()) for o in answers):
+                assert [r["status"] for r in outcome.results] == ["created"] * 20
+    finally:
+        for committer, engine in zip(committers, engines, strict=True):
+            committer.stop()
+            engine.dispose()
+
+    # Per round and writer: the busy job's commit and ONE for both syncs; a deadlock would
+    # have failed a group and committed its syncs alone.
+    assert [c.groups for c in committers] == [2 * rounds, 2 * rounds]
+    ale = ak_totals(client, volunteer, stockholm_today().year, "ale")
+    assert ale["doors"] == rounds * 2 * 2 * 20

@@ -81,3 +81,4 @@ def test_metrics_count_sync_items_by_status_outbox_errors_and_streams(
         == 1
     )
     assert "knacka_live_streams " in after
+    assert grew("knacka_sync_group_size_count") == 1  # one commit: the 401 wrote nothing
