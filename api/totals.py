@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlmodel import Session, SQLModel
 
 from api.models import Ak
@@ -46,35 +46,46 @@ def _figures(values: dict[str, int]) -> dict[str, int]:
     }
 
 
+_YEAR = bindparam("year", type_=Integer)
+_AK_SUMS = (
+    select(district_t.c.ak_id, *_sums(door_count_year))
+    .join(district_t, district_t.c.id == door_count_year.c.district_id)
+    .where(door_count_year.c.year == _YEAR)
+    .group_by(district_t.c.ak_id)
+    .subquery()
+)
+# Built once, one round trip: building the statements (and their cache keys) on every request
+# cost more than running them (docs/BENCHMARKS.md).
+_TOTALS = (
+    select(
+        ak_t.c.slug,
+        ak_t.c.name,
+        goal_t.c.conversations.label("conversation_goal"),
+        goal_t.c.members.label("member_goal"),
+        *(_AK_SUMS.c[c] for c in COUNTERS),
+    )
+    .outerjoin(goal_t, and_(goal_t.c.ak_id == ak_t.c.id, goal_t.c.year == _YEAR))
+    .outerjoin(_AK_SUMS, _AK_SUMS.c.ak_id == ak_t.c.id)
+    .order_by(ak_t.c.name)
+)
+
+
 def totals(*, session: Session, year: int) -> dict[str, Any]:
     """GET /api/totals: per AK with goals, and the sum, exactly as the public contract says."""
-    per_ak = {
-        row.ak_id: row._mapping
-        for row in session.execute(
-            select(district_t.c.ak_id, *_sums(door_count_year))
-            .join(district_t, district_t.c.id == door_count_year.c.district_id)
-            .where(door_count_year.c.year == year)
-            .group_by(district_t.c.ak_id)
-        )
-    }
-    goals = {g.ak_id: g for g in session.execute(goal_t.select().where(goal_t.c.year == year))}
-    aks = session.execute(ak_t.select().order_by(ak_t.c.name)).all()
     rows = []
     total = dict.fromkeys(
         ("conversations", "conversation_goal", "doors", "members", "member_goal"), 0
     )
-    for ak in aks:
-        counts = per_ak.get(ak.id)
-        values = {c: int(counts[c]) if counts else 0 for c in COUNTERS}
-        goal = goals.get(ak.id)
+    for ak in session.execute(_TOTALS, {"year": year}):
+        values = {c: int(getattr(ak, c) or 0) for c in COUNTERS}
         row = {
             "ak": ak.slug,
             "name": ak.name,
             "conversations": values["conversation"],
-            "conversation_goal": goal.conversations if goal else 0,
+            "conversation_goal": ak.conversation_goal or 0,
             "doors": _doors(values),
             "members": values["new_member"],
-            "member_goal": goal.members if goal else 0,
+            "member_goal": ak.member_goal or 0,
         }
         for key in total:
             total[key] += row[key]
