@@ -271,20 +271,17 @@ def ingest_batches(
             for r in session.execute(door_log.select().where(door_log.c.id.in_(look_up))).all()
         }
 
-    def results_of(number: int) -> list[dict[str, Any]]:
-        return answers[number]
-
     for key, row in by_id.items():
         number, index = first_of[key]
         if key in created:
-            results_of(number)[index]["status"] = "created"
+            answers[number][index]["status"] = "created"
         else:
             same = _same_content(stored[key], row)
-            results_of(number)[index]["status"] = "duplicate" if same else "conflict"
+            answers[number][index]["status"] = "duplicate" if same else "conflict"
     for number, index, row in later:
         key = row["id"].int
         first_number, first_index = first_of[key]
-        results = results_of(number)
+        results = answers[number]
         if first_number == number:
             # Again in the same batch: like a resend of the first, a duplicate unless it (or
             # the first) is a conflict.
@@ -297,7 +294,7 @@ def ingest_batches(
     for number, index, row in refused:
         if row["id"].int in stored:
             same = _same_content(stored[row["id"].int], row)
-            results_of(number)[index]["status"] = "duplicate" if same else "conflict"
+            answers[number][index]["status"] = "duplicate" if same else "conflict"
 
     new_rows = [row for row in to_insert if row["id"].int in created]
     if not counted:

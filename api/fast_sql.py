@@ -268,6 +268,7 @@ def transaction_memo(session: Session) -> dict[str, Any]:
     The group committer runs many syncs in one transaction: what they all look up (the
     active topics, a district's AK) is read once per transaction, as one sync read it before.
     """
+    session.connection()  # begins the transaction if none has begun yet
     transaction = session.get_transaction()
     held = session.info.get("knacka_memo")
     if held is None or held[0] is not transaction:
