@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import Field, ValidationError
 from sqlmodel import Session, SQLModel
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -232,8 +233,7 @@ SYNC_PATH = "/api/sync"
 
 def bearer_token(request: Request) -> str | None:
     """The token of `Authorization: Bearer …`, read as HTTPBearer(auto_error=False) reads it."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    token = token.strip()
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
     return token if scheme.lower() == "bearer" and token else None
 
 
