@@ -51,10 +51,11 @@ def test_nginx_spreads_requests_over_two_api_processes_and_stops_cleanly(tmp_pat
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_healthy(base, process)
-            # Both processes must be up before nginx can spread the load over them.
+            # Both processes first: a request nginx sends to a process still starting marks
+            # that upstream failed for 10 s, and then every request goes to the other one.
             for api_port in (first_api_port, first_api_port + 1):
                 wait_healthy(f"http://127.0.0.1:{api_port}", process)
+            wait_healthy(base, process)
             upstreams = set()
             with httpx.Client() as client:
                 for _ in range(20):
