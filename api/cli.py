@@ -6,15 +6,17 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from api import accounts, crud
-from api.backup import BackupError, backup, restore
-from api.config import get_settings
-from api.db import make_engine
-from api.errors import KnackaError
-from api.migrate import upgrade_to_head
-from api.models import Role
-from api.observability import configure_logging
-from api.seed import SeedError, read_plan, seed_plan
+from api.accounts import service as accounts
+from api.accounts.users import create_account
+from api.core.config import get_settings
+from api.core.db import make_engine
+from api.core.errors import KnackaError
+from api.models.accounts import Role
+from api.ops.backup import BackupError, backup, restore
+from api.ops.migrate import upgrade_to_head
+from api.plan import catalogue
+from api.plan.seed import SeedError, read_plan, seed_plan
+from api.web.observability import configure_logging
 
 app = typer.Typer(help="Knacka: dörrknackning för Socialdemokraterna i Göteborgsområdet.")
 user_app = typer.Typer(help="Manage staff and organiser accounts.")
@@ -90,8 +92,8 @@ def retention_command(
     ] = False,
 ) -> None:
     """Gallring: erase long-inactive volunteers and purge old audit entries (see settings)."""
-    from api.db import utcnow
-    from api.retention import run_retention
+    from api.core.db import utcnow
+    from api.ops.retention import run_retention
 
     settings = get_settings()
     engine = make_engine(settings.effective_database_url)
@@ -153,8 +155,8 @@ def user_add(
     engine = make_engine(settings.effective_database_url)
     try:
         with Session(engine) as session:
-            aks = [crud.get_ak_by_slug(session=session, slug=s) for s in ak or []]
-            user = crud.create_account(
+            aks = [catalogue.get_ak_by_slug(session=session, slug=s) for s in ak or []]
+            user = create_account(
                 session=session,
                 email=email,
                 password=password,
@@ -196,7 +198,7 @@ def districts_import(
     dry_run: Annotated[bool, typer.Option(help="Check and report, save nothing")] = False,
 ) -> None:
     """Import district boundaries: match by code, add new, retire vanished; one transaction."""
-    from api.district_import import (
+    from api.plan.district_import import (
         DistrictImportError,
         import_districts,
         read_boundary_file,
@@ -208,7 +210,7 @@ def districts_import(
     engine = make_engine(settings.effective_database_url)
     try:
         with Session(engine) as session:
-            kommun_codes = {ak.kommun_code for ak in crud.list_aks(session=session)}
+            kommun_codes = {ak.kommun_code for ak in catalogue.list_aks(session=session)}
             if not kommun_codes:
                 raise DistrictImportError("no_plan", "Databasen saknar AK. Kör knacka seed först.")
             for path in (file, electorate):
@@ -229,7 +231,10 @@ def districts_import(
             report.dry_run = dry_run
             names = {f.code: f.name for f in boundary_file.features}
             names.update(
-                {d.code: d.name for d in crud.list_districts(session=session, include_retired=True)}
+                {
+                    d.code: d.name
+                    for d in catalogue.list_districts(session=session, include_retired=True)
+                }
             )
             if dry_run:
                 session.rollback()

@@ -9,18 +9,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.admin_pages import mount_admin
-from api.admission import Admission, admission_limit
-from api.config import Settings, get_settings
-from api.db import WalCheckpointer, make_engine
-from api.errors import install_error_handlers
-from api.group_commit import GroupCommitter
-from api.live import Live
-from api.observability import RequestContext, metrics_router
-from api.pwa import mount_pwa
+from api.core.config import Settings, get_settings
+from api.core.db import WalCheckpointer, make_engine
+from api.core.errors import install_error_handlers
+from api.door_logs.group_commit import GroupCommitter
+from api.live.broker import Live
 from api.routes import api_router
-from api.routes.sync import SyncFastPath
-from api.web import BodySizeLimit, SecurityHeaders, UnexpectedErrors
+from api.routes.sync_fast_path import SyncFastPath
+from api.web.admin_pages import mount_admin
+from api.web.admission import Admission, admission_limit
+from api.web.middleware import BodySizeLimit, SecurityHeaders, UnexpectedErrors
+from api.web.observability import RequestContext, metrics_router
+from api.web.static import mount_pwa
 
 
 class CountsChanged:

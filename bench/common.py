@@ -16,12 +16,14 @@ import httpx
 import psycopg
 from sqlmodel import Session
 
-from api import crud
-from api.config import REPO_ROOT
-from api.db import make_engine
-from api.migrate import upgrade_to_head
-from api.models import Ak, User, UserAk
-from api.seed import read_plan, seed_plan
+from api.accounts.sessions import create_session
+from api.core.config import REPO_ROOT
+from api.core.db import make_engine
+from api.models.accounts import User, UserAk
+from api.models.plan import Ak
+from api.ops.migrate import upgrade_to_head
+from api.plan import catalogue
+from api.plan.seed import read_plan, seed_plan
 
 ADMIN_URL = os.environ.get(
     "KNACKA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -62,17 +64,17 @@ def volunteer_token(url: str, ak_slug: str = "ale") -> tuple[int, str, list[int]
     """A volunteer of the AK with a session token, and the AK's district ids."""
     engine = make_engine(url)
     with Session(engine) as session:
-        ak = crud.get_ak_by_slug(session=session, slug=ak_slug)
+        ak = catalogue.get_ak_by_slug(session=session, slug=ak_slug)
         user = User(name="Bench", role="volunteer")
         session.add(user)
         session.flush()
         assert user.id is not None and ak.id is not None
         session.add(UserAk(user_id=user.id, ak_id=ak.id))
-        token, _ = crud.create_session(
+        token, _ = create_session(
             session=session, user=user, secret_key=SECRET, ttl=timedelta(hours=2)
         )
         session.commit()
-        districts = [d.id for d in crud.list_districts(session=session, ak=ak) if d.id]
+        districts = [d.id for d in catalogue.list_districts(session=session, ak=ak) if d.id]
         user_id = user.id
     engine.dispose()
     return user_id, token, districts
@@ -81,7 +83,7 @@ def volunteer_token(url: str, ak_slug: str = "ale") -> tuple[int, str, list[int]
 def all_district_ids(url: str) -> list[int]:
     engine = make_engine(url)
     with Session(engine) as session:
-        ids = [d.id for d in crud.list_districts(session=session) if d.id is not None]
+        ids = [d.id for d in catalogue.list_districts(session=session) if d.id is not None]
         assert session.get(Ak, 1) is not None
     engine.dispose()
     return ids

@@ -10,7 +10,7 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
-from api.stockholm import stockholm_today
+from api.core.stockholm import stockholm_today
 from bench.common import fresh_database, machine, uvicorn_server, volunteer_token
 from bench.concurrent import one_log
 from bench.rawhttp import Connection, percentile

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from api.db import make_engine
-from api.rollups import door_log
-from api.stockholm import stockholm_day
+from api.core.db import make_engine
+from api.core.stockholm import stockholm_day
+from api.door_logs.rollups import door_log
 from bench.common import cpu_seconds, fresh_database, machine, uvicorn_server, volunteer_token
 from bench.rawhttp import Connection
 

@@ -13,15 +13,15 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from api.config import REPO_ROOT
-from api.district_import import (
+from api.core.config import REPO_ROOT
+from api.models.plan import Ak, District, DistrictBoundary
+from api.plan.district_import import (
     SIMPLIFY_TOLERANCE_M,
     geojson_text,
     outline_for_phone,
     read_boundary_file,
 )
-from api.district_maps import feature_collection
-from api.models import Ak, District, DistrictBoundary
+from api.plan.district_maps import feature_collection
 
 KOMMUNER = {
     "1440", "1489", "1401", "1482", "1441", "1462", "1481", "1402", "1415", "1419", "1407",

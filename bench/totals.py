@@ -18,11 +18,11 @@ from datetime import time as clock
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from api.db import make_engine
-from api.fast_sql import insert_logs
-from api.rollups import door_log, rebuild_rollups
-from api.stockholm import STOCKHOLM
-from api.totals import totals
+from api.core.db import make_engine
+from api.core.stockholm import STOCKHOLM
+from api.door_logs.rollups import door_log, rebuild_rollups
+from api.door_logs.sql import insert_logs
+from api.totals.queries import totals
 from bench.common import all_district_ids, fresh_database, machine, uvicorn_server, volunteer_token
 from bench.rawhttp import Connection
 

@@ -5,10 +5,9 @@ from logging.config import fileConfig
 from alembic import context
 from sqlmodel import SQLModel
 
-import api.models  # noqa: F401  (registers every table on the metadata)
-import api.sync_models  # noqa: F401
-from api.config import get_settings
-from api.db import make_engine
+import api.models  # noqa: F401  (api/models/__init__.py registers every table)
+from api.core.config import get_settings
+from api.core.db import make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

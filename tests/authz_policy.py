@@ -235,7 +235,7 @@ def _a_free_district_code(ctx: Any) -> str:
     """An 8-digit code in Ale's kommun (1440) that no district has yet."""
     from sqlmodel import Session, select
 
-    from api.models import District
+    from api.models.plan import District
 
     with Session(ctx.db) as session:
         taken = set(session.exec(select(District.code)).all())
@@ -246,7 +246,8 @@ def _target_volunteer_and_district(ctx: Any) -> tuple[int, int]:
     """A volunteer and a district of the own AK, made fresh for the prepare hooks."""
     from sqlmodel import Session, select
 
-    from api.models import Ak, District, User, UserAk
+    from api.models.accounts import User, UserAk
+    from api.models.plan import Ak, District
 
     with Session(ctx.db) as session:
         ak = session.exec(select(Ak).where(Ak.slug == OWN_AK)).one()
@@ -265,7 +266,7 @@ def _a_log(ctx: Any) -> dict[str, Any]:
 
     from sqlmodel import Session
 
-    from api.door_logs import Caller, ingest
+    from api.door_logs.ingest import Caller, ingest
 
     user_id, district_id = _target_volunteer_and_district(ctx)
     log_id = str(uuid.uuid4())
@@ -290,7 +291,7 @@ def _a_log(ctx: Any) -> dict[str, Any]:
 def _an_assignment(ctx: Any) -> dict[str, Any]:
     from sqlmodel import Session
 
-    from api.sync_models import Assignment
+    from api.models.door_logs import Assignment
 
     user_id, district_id = _target_volunteer_and_district(ctx)
     with Session(ctx.db) as session:
@@ -305,11 +306,11 @@ def _a_tally(ctx: Any) -> dict[str, Any]:
 
     from sqlmodel import Session
 
-    from api.crud import SessionFacts
-    from api.deps import Principal
-    from api.models import User
-    from api.sync_models import TallyCreate
-    from api.tallies import create_tally
+    from api.accounts.access import Principal
+    from api.accounts.sessions import SessionFacts
+    from api.door_logs.tallies import create_tally
+    from api.models.accounts import User
+    from api.models.door_logs import TallyCreate
 
     _, district_id = _target_volunteer_and_district(ctx)
     with Session(ctx.db) as session:

@@ -20,13 +20,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
-from api import crud
-from api.config import REPO_ROOT, Settings
-from api.db import make_engine
+from api.accounts.sessions import create_session
+from api.accounts.users import create_account
+from api.core.config import REPO_ROOT, Settings
+from api.core.db import make_engine
 from api.main import create_app
-from api.migrate import upgrade_to_head
-from api.models import Ak, Role, User, UserAk
-from api.seed import read_plan, seed_plan
+from api.models.accounts import Role, User, UserAk
+from api.models.plan import Ak
+from api.ops.migrate import upgrade_to_head
+from api.plan import catalogue
+from api.plan.seed import read_plan, seed_plan
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "KNACKA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -165,8 +168,8 @@ def make_user(db: Engine) -> MakeUser:
     ) -> Person:
         with Session(db) as session:
             if password is not None:
-                ak_rows = [crud.get_ak_by_slug(session=session, slug=s) for s in aks or []]
-                user = crud.create_account(
+                ak_rows = [catalogue.get_ak_by_slug(session=session, slug=s) for s in aks or []]
+                user = create_account(
                     session=session,
                     email=email or f"{uuid.uuid4().hex[:8]}@example.se",
                     password=password,
@@ -181,7 +184,7 @@ def make_user(db: Engine) -> MakeUser:
                 for slug in aks or []:
                     ak = session.exec(select(Ak).where(Ak.slug == slug)).one()
                     session.add(UserAk(user_id=user.id, ak_id=ak.id))  # type: ignore[arg-type]
-            token, _ = crud.create_session(
+            token, _ = create_session(
                 session=session, user=user, secret_key=TEST_SECRET, ttl=timedelta(hours=1)
             )
             session.commit()

@@ -4,7 +4,7 @@ import asyncio
 
 from sqlalchemy import Engine
 
-from api.admission import THREADPOOL_THREADS, Admission, admission_limit
+from api.web.admission import THREADPOOL_THREADS, Admission, admission_limit
 
 
 def test_the_limit_stays_below_the_pool_and_the_thread_pool(engine: Engine):

@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api import accounts, crud
-from api.models import District
+from api.accounts import service as accounts
+from api.models.plan import District
+from api.plan import catalogue
 from tests.authz_policy import FOREIGN_AK, OWN_AK, POLICY, ROLES, Policy
 from tests.conftest import TEST_SECRET, MakeUser, Person
 
@@ -69,7 +70,7 @@ def _objects_of_the_own_ak(db: Engine, make_user: MakeUser, policy: Policy) -> d
     else:
         target = make_user("volunteer", aks=[OWN_AK], name=SECRET_NAMES[0])
     with Session(db) as session:
-        ak = crud.get_ak_by_slug(session=session, slug=OWN_AK)
+        ak = catalogue.get_ak_by_slug(session=session, slug=OWN_AK)
         code, invite = accounts.create_invite(
             session=session,
             ak=ak,

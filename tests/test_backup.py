@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel, select
 
-from api.config import REPO_ROOT
-from api.db import make_engine
-from api.migrate import upgrade_to_head
-from api.models import Goal, User
-from api.seed import read_plan, seed_plan
+from api.core.config import REPO_ROOT
+from api.core.db import make_engine
+from api.models.accounts import User
+from api.models.plan import Goal
+from api.ops.migrate import upgrade_to_head
+from api.plan.seed import read_plan, seed_plan
 from tests.conftest import BACKENDS, fresh_database
 
 KNACKA = [sys.executable, "-c", "from api.cli import main; main()"]

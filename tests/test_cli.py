@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from api.config import REPO_ROOT, Settings
+from api.core.config import REPO_ROOT, Settings
 from tests.conftest import BACKENDS, fresh_database
 
 KNACKA = [sys.executable, "-c", "from api.cli import main; main()"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from api.config import REPO_ROOT
+from api.core.config import REPO_ROOT
 
 
 def _compose() -> dict:

@@ -16,15 +16,15 @@ from shapely.geometry import shape
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
-from api.district_import import (
+from api.models.plan import Ak, District, DistrictBoundary
+from api.plan.district_import import (
     SIMPLIFY_TOLERANCE_M,
     DistrictImportError,
     import_districts,
     read_boundary_file,
     read_electorate_csv,
 )
-from api.district_maps import districts_at
-from api.models import Ak, District, DistrictBoundary
+from api.plan.district_maps import districts_at
 
 DATA = Path(__file__).parent / "data"
 SWEREF_FILE = DATA / "vd_14_ale_kungalv_ockero_epsg3006.json"
@@ -201,9 +201,9 @@ def test_a_2026_division_retires_kungalvs_old_districts_and_keeps_their_history(
     assert after["14400101"].active and after["14400101"].prioritised
     # Only active districts are listed for the app.
     with Session(db) as session:
-        from api import crud
+        from api.plan import catalogue
 
-        listed = {d.code for d in crud.list_districts(session=session)}
+        listed = {d.code for d in catalogue.list_districts(session=session)}
     assert not listed & old_kungalv and new_kungalv <= listed
 
 

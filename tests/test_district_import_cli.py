@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from api.config import REPO_ROOT
-from api.db import make_engine
-from api.models import District, DistrictBoundary
+from api.core.config import REPO_ROOT
+from api.core.db import make_engine
+from api.models.plan import District, DistrictBoundary
 from tests.conftest import BACKENDS, fresh_database
 from tests.test_cli import KNACKA, _env
 

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from api.door_logs import Caller, ingest, void_log
-from api.models import District, Role
-from api.rollups import door_log, recount, stored_rollups
+from api.door_logs.ingest import Caller, ingest, void_log
+from api.door_logs.rollups import door_log, recount, stored_rollups
+from api.models.accounts import Role
+from api.models.plan import District
 from tests.conftest import MakeUser
 from tests.sync_helpers import a_log
 

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
-from api.stockholm import stockholm_today
+from api.core.stockholm import stockholm_today
 from tests.conftest import MakeUser
 from tests.sync_helpers import a_log, district_ids, sync
 

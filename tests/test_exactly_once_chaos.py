@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session
 
-from api import crud
-from api.db import make_engine
-from api.models import Ak, AuthSession, District, User
-from api.sync_models import DoorLog
+from api.accounts.sessions import create_session
+from api.core.db import make_engine
+from api.models.accounts import AuthSession, User
+from api.models.door_logs import DoorLog
+from api.models.plan import Ak, District
 from tests.conftest import BACKENDS, fresh_database
 from tests.support.devices import Device, random_log
 from tests.support.faultproxy import FaultPlan, FaultProxy
@@ -138,7 +139,7 @@ def test_a_thousand_logs_arrive_exactly_once_through_faults_and_three_kills(serv
                     with Session(engine) as session:
                         user = session.get(User, owner_ids[0])
                         assert user is not None
-                        token, _ = crud.create_session(
+                        token, _ = create_session(
                             session=session, user=user, secret_key=SECRET, ttl=timedelta(hours=1)
                         )
                         session.commit()

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from api.db import make_engine
-from api.rollups import door_log
+from api.core.db import make_engine
+from api.door_logs.rollups import door_log
 from tests.conftest import fresh_database
 from tests.support.people import make_person
 from tests.support.servers import VENV, free_port, server_env, stop, wait_healthy

@@ -19,14 +19,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from api.account_models import AuditEvent
-from api.db import make_engine, utcnow
-from api.door_logs import Caller, parse_batch
-from api.errors import KnackaError
-from api.group_commit import GroupCommitter, Job
-from api.rollups import door_log
+from api.core.db import make_engine, utcnow
+from api.core.errors import KnackaError
+from api.core.stockholm import stockholm_day, stockholm_today
+from api.door_logs.group_commit import GroupCommitter, Job
+from api.door_logs.ingest import Caller, parse_batch
+from api.door_logs.rollups import door_log
+from api.models.accounts import AuditEvent
 from api.routes.sync import CheckedSync, sync_job, write_syncs
-from api.stockholm import stockholm_day, stockholm_today
 from tests.conftest import MakeUser, Person
 from tests.sync_helpers import a_log, ak_totals, district_ids
 

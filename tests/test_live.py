@@ -4,7 +4,7 @@ import asyncio
 
 from sqlalchemy import Engine
 
-from api.live import Live
+from api.live.broker import Live
 
 
 async def _next(queue: asyncio.Queue[str], timeout: float = 5.0) -> str:

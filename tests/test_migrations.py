@@ -9,8 +9,8 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from api.config import REPO_ROOT
-from api.migrate import alembic_config
+from api.core.config import REPO_ROOT
+from api.ops.migrate import alembic_config
 from tests.conftest import BACKENDS, fresh_database
 
 

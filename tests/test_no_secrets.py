@@ -13,8 +13,7 @@ from httpx import Response
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api.account_models import Invite, RecoveryCode, TotpFactor
-from api.models import AuthSession, User
+from api.models.accounts import AuthSession, Invite, RecoveryCode, TotpFactor, User
 from tests.conftest import MakeUser
 
 SECRET_WORDS = ("hash", "secret", "password", "recovery", "totp_code", "salt")

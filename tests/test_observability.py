@@ -5,7 +5,7 @@ import logging
 
 from fastapi.testclient import TestClient
 
-from api.observability import JsonFormatter, request_id_var
+from api.web.observability import JsonFormatter, request_id_var
 from tests.conftest import MakeUser
 from tests.sync_helpers import a_log, district_ids, sync
 

@@ -17,8 +17,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from api.db import make_engine
-from api.errors import DATABASE_RETRY_AFTER_SECONDS
+from api.core.db import make_engine
+from api.core.errors import DATABASE_RETRY_AFTER_SECONDS
 from tests.conftest import fresh_database
 from tests.support.devices import Device, random_log
 from tests.support.people import make_person

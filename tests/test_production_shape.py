@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.config import REPO_ROOT
-from api.stockholm import stockholm_today
+from api.core.config import REPO_ROOT
+from api.core.stockholm import stockholm_today
 from tests.conftest import fresh_database
 from tests.support.people import make_person
 from tests.support.servers import VENV, free_port, server_env, stop, wait_healthy

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.config import REPO_ROOT
+from api.core.config import REPO_ROOT
 from api.main import create_app
-from api.pwa import shell
+from api.web.static import shell
 from tests.conftest import make_settings
 
 PWA = REPO_ROOT / "pwa"

@@ -9,13 +9,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session
 
-from api import accounts
-from api.account_models import AuditEvent, LoginFailure
-from api.config import REPO_ROOT
-from api.db import utcnow
-from api.models import AuthSession, User
-from api.retention import run_retention
-from api.sync_models import DoorLog
+from api.accounts import service as accounts
+from api.core.config import REPO_ROOT
+from api.core.db import utcnow
+from api.models.accounts import AuditEvent, AuthSession, LoginFailure, User
+from api.models.door_logs import DoorLog
+from api.ops.retention import run_retention
 from tests.conftest import MakeUser, Person
 from tests.sync_helpers import a_log, district_ids, sync
 

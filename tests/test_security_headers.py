@@ -8,9 +8,9 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.config import Settings
+from api.core.config import Settings
 from api.main import create_app
-from api.web import MAX_BODY_BYTES
+from api.web.middleware import MAX_BODY_BYTES
 from tests.conftest import Person, make_settings
 
 

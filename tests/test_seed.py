@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from api.models import District, Goal
-from api.seed import SeedError, read_plan, seed_plan
+from api.models.plan import District, Goal
+from api.plan.seed import SeedError, read_plan, seed_plan
 
 
 @pytest.fixture

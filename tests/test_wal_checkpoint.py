@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from api.db import WalCheckpointer, make_engine
+from api.core.db import WalCheckpointer, make_engine
 
 
 def _wait_for(condition, timeout: float = 10.0) -> None:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.errors import ERROR_RESPONSES
+from api.core.errors import ERROR_RESPONSES
 from api.routes import (
     aks,
     assignments,

@@ -4,14 +4,17 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from sqlmodel import SQLModel
 
-from api import accounts, assignments
-from api.crud import get_ak_by_slug
-from api.deps import CurrentUser, SessionDep
-from api.models import DistrictPublic, User, UserPublic
+from api.accounts import service as accounts
+from api.accounts.access import CurrentUser, SessionDep
+from api.core.stockholm import stockholm_today
+from api.core.types import MAX_ID, SLUG_PATTERN
+from api.door_logs import assignments
+from api.models.accounts import User, UserPublic
+from api.models.door_logs import AssignmentCreate
+from api.models.plan import DistrictPublic
+from api.plan.catalogue import get_ak_by_slug
 from api.routes.districts import district_public
-from api.stockholm import stockholm_today
-from api.sync_models import MAX_ID, SLUG_PATTERN, AssignmentCreate
-from api.totals import progress
+from api.totals.queries import progress
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 

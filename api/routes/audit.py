@@ -2,9 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import accounts
-from api.account_models import AuditEventPublic
-from api.deps import MAX_ID, CurrentStaff, SessionDep
+from api.accounts import service as accounts
+from api.accounts.access import CurrentStaff, SessionDep
+from api.core.types import MAX_ID
+from api.models.accounts import AuditEventPublic
 
 router = APIRouter(tags=["audit"])
 

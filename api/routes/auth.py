@@ -3,14 +3,24 @@ from datetime import timedelta
 import pyotp
 from fastapi import APIRouter, status
 
-from api import accounts, crud
-from api.account_models import RecoveryCodes, RedeemIn, TotpEnrolment, TotpVerifyIn
-from api.db import utcnow
-from api.deps import ClientIp, CurrentUser, CurrentUserEnrolling, SessionDep, SettingsDep
-from api.errors import ErrorOut, KnackaError
-from api.models import LoginIn, MePublic, Role, TokenPublic
-from api.qr import qr_svg
-from api.security import verify_password
+from api.accounts import service as accounts
+from api.accounts.access import ClientIp, CurrentUser, CurrentUserEnrolling, SessionDep, SettingsDep
+from api.accounts.sessions import create_session, revoke_session
+from api.accounts.users import get_user_by_email, user_ak_slugs
+from api.core.db import utcnow
+from api.core.errors import ErrorOut, KnackaError
+from api.core.qr import qr_svg
+from api.core.security import verify_password
+from api.models.accounts import (
+    LoginIn,
+    MePublic,
+    RecoveryCodes,
+    RedeemIn,
+    Role,
+    TokenPublic,
+    TotpEnrolment,
+    TotpVerifyIn,
+)
 
 router = APIRouter(tags=["auth"])
 
@@ -40,7 +50,7 @@ def login(body: LoginIn, session: SessionDep, settings: SettingsDep, ip: ClientI
         max_failures=settings.login_max_failures,
         max_ip_failures=settings.login_ip_max_failures,
     )
-    user = crud.get_user_by_email(session=session, email=body.email)
+    user = get_user_by_email(session=session, email=body.email)
     # The hash is checked even for an unknown e-mail, so both answer alike and as slowly.
     password_ok = verify_password(body.password, user.password_hash if user else None)
     if user is None or not password_ok or user.disabled:
@@ -60,7 +70,7 @@ def login(body: LoginIn, session: SessionDep, settings: SettingsDep, ip: ClientI
     elif settings.require_totp:
         totp_pending = True
     accounts.clear_login_failures(session=session, key=key, older_than=now - window)
-    token, auth = crud.create_session(
+    token, auth = create_session(
         session=session,
         user=user,
         secret_key=settings.secret_key,
@@ -83,13 +93,13 @@ def redeem(body: RedeemIn, session: SessionDep, settings: SettingsDep) -> TokenP
         secret_key=settings.secret_key,
         now=utcnow(),
     )
-    token, _ = crud.create_session(
+    token, _ = create_session(
         session=session,
         user=user,
         secret_key=settings.secret_key,
         ttl=timedelta(days=settings.volunteer_session_ttl_days),
     )
-    aks = crud.user_ak_slugs(session=session, user=user)
+    aks = user_ak_slugs(session=session, user=user)
     accounts.audit(
         session=session,
         actor_id=user.id,
@@ -104,7 +114,7 @@ def redeem(body: RedeemIn, session: SessionDep, settings: SettingsDep) -> TokenP
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(principal: CurrentUserEnrolling, session: SessionDep) -> None:
-    crud.revoke_session(session=session, auth=principal.auth)
+    revoke_session(session=session, auth=principal.auth)
     session.commit()
 
 

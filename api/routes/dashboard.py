@@ -2,9 +2,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api import dashboard
-from api.db import utcnow
-from api.deps import CurrentStaff, SessionDep
+from api.accounts.access import CurrentStaff, SessionDep
+from api.core.db import utcnow
+from api.totals import dashboard
 
 router = APIRouter(tags=["totals"])
 

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
-from api import crud, district_maps
-from api.deps import CurrentUser, SessionDep, SettingsDep
-from api.district_import import ATTRIBUTION
-from api.models import MapConfigPublic
+from api.accounts.access import CurrentUser, SessionDep, SettingsDep
+from api.models.plan import MapConfigPublic
+from api.plan import catalogue, district_maps
+from api.plan.district_import import ATTRIBUTION
 
 router = APIRouter(tags=["maps"])
 
@@ -43,7 +43,7 @@ def districts_geometry(
     if_none_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """Outlines of the active districts of one AK, or of all AKs."""
-    the_ak = crud.get_ak_by_slug(session=session, slug=ak) if ak is not None else None
+    the_ak = catalogue.get_ak_by_slug(session=session, slug=ak) if ak is not None else None
     rows = district_maps.active_outlines(session=session, ak=the_ak)
     return _geojson(district_maps.feature_collection(rows), if_none_match)
 

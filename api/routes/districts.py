@@ -2,9 +2,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import crud
-from api.deps import CurrentUser, SessionDep
-from api.models import District, DistrictPublic
+from api.accounts.access import CurrentUser, SessionDep
+from api.models.plan import District, DistrictPublic
+from api.plan import catalogue
 
 router = APIRouter(tags=["plan"])
 
@@ -29,9 +29,11 @@ def list_districts(
     ak: Annotated[str | None, Query(max_length=40, description="AK slug")] = None,
     include_retired: Annotated[bool, Query(description="Retired districts too")] = False,
 ) -> list[DistrictPublic]:
-    the_ak = crud.get_ak_by_slug(session=session, slug=ak) if ak is not None else None
-    slugs = crud.ak_slugs_by_id(session=session)
+    the_ak = catalogue.get_ak_by_slug(session=session, slug=ak) if ak is not None else None
+    slugs = catalogue.ak_slugs_by_id(session=session)
     return [
         district_public(d, slugs[d.ak_id])
-        for d in crud.list_districts(session=session, ak=the_ak, include_retired=include_retired)
+        for d in catalogue.list_districts(
+            session=session, ak=the_ak, include_retired=include_retired
+        )
     ]

@@ -3,9 +3,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api import crud, dashboard, exports
-from api.deps import CurrentUser, SessionDep
-from api.models import Ak
+from api.accounts.access import CurrentUser, SessionDep
+from api.models.plan import Ak
+from api.plan import catalogue
+from api.totals import dashboard, exports
 
 router = APIRouter(tags=["exports"])
 
@@ -15,7 +16,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _tables(session: SessionDep, principal: CurrentUser, year: int) -> dict[str, list[list]]:  # type: ignore[type-arg]
     # Per-district and per-week detail only for AKs the caller organises (staff: all).
-    detail: list[Ak] = [a for a in crud.list_aks(session=session) if principal.organises(a.slug)]
+    detail: list[Ak] = [
+        a for a in catalogue.list_aks(session=session) if principal.organises(a.slug)
+    ]
     return dashboard.export_rows(session=session, year=year, detail_aks=detail)
 
 

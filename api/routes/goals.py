@@ -2,9 +2,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import crud
-from api.deps import CurrentUser, SessionDep
-from api.models import GoalPublic
+from api.accounts.access import CurrentUser, SessionDep
+from api.models.plan import GoalPublic
+from api.plan import catalogue
 
 router = APIRouter(tags=["plan"])
 
@@ -17,5 +17,5 @@ def list_goals(
 ) -> list[GoalPublic]:
     return [
         GoalPublic(ak=ak.slug, year=g.year, conversations=g.conversations, members=g.members)
-        for g, ak in crud.list_goals(session=session, year=year)
+        for g, ak in catalogue.list_goals(session=session, year=year)
     ]

@@ -1,8 +1,8 @@
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.deps import SessionDep, SettingsDep
-from api.models import Health
+from api.accounts.access import SessionDep, SettingsDep
+from api.models.base import Health
 
 router = APIRouter(tags=["health"])
 

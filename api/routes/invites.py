@@ -1,8 +1,7 @@
 from fastapi import APIRouter, status
 
-from api import accounts, crud
-from api.account_models import Invite, InviteCreate, InviteCreated, InvitePublic
-from api.deps import (
+from api.accounts import service as accounts
+from api.accounts.access import (
     CurrentManager,
     ManagedAk,
     ManagedInvite,
@@ -10,7 +9,9 @@ from api.deps import (
     SettingsDep,
     ensure_organises,
 )
-from api.qr import qr_svg
+from api.core.qr import qr_svg
+from api.models.accounts import Invite, InviteCreate, InviteCreated, InvitePublic
+from api.plan import catalogue
 
 router = APIRouter(tags=["invites"])
 
@@ -34,7 +35,7 @@ def create_invite(
 ) -> InviteCreated:
     """A join link for the AK's volunteers; the code is in this answer only."""
     ensure_organises(principal, body.ak)
-    ak = crud.get_ak_by_slug(session=session, slug=body.ak)
+    ak = catalogue.get_ak_by_slug(session=session, slug=body.ak)
     code, invite = accounts.create_invite(
         session=session,
         ak=ak,

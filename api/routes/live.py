@@ -10,11 +10,11 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api import totals
-from api.deps import SettingsDep, StreamingUser
-from api.live import Broker
-from api.observability import LIVE_STREAMS
+from api.accounts.access import SettingsDep, StreamingUser
+from api.live.broker import Broker
 from api.routes.totals import TotalsPublic
+from api.totals import queries as totals
+from api.web.observability import LIVE_STREAMS
 
 router = APIRouter(tags=["totals"])
 RETRY_MS = 3000

@@ -4,14 +4,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, status
 
-from api import accounts, events, plan_admin
-from api.crud import get_ak_by_slug
-from api.deps import MAX_ID, CurrentStaff, SessionDep
-from api.errors import KnackaError
-from api.models import Ak, District, DistrictPublic, GoalPublic
+from api.accounts import service as accounts
+from api.accounts.access import CurrentStaff, SessionDep
+from api.core.errors import KnackaError
+from api.core.stockholm import stockholm_today
+from api.core.types import MAX_ID, SLUG_PATTERN
+from api.live import events
+from api.models.plan import Ak, District, DistrictPublic, GoalPublic
+from api.plan import admin as plan_admin
+from api.plan.catalogue import get_ak_by_slug
 from api.routes.districts import district_public
-from api.stockholm import stockholm_today
-from api.sync_models import SLUG_PATTERN
 
 router = APIRouter(tags=["plan"])
 

@@ -7,17 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import iter_route_contexts
-from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import Field, ValidationError
 from sqlmodel import Session, SQLModel
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import door_logs, events
-from api.assignments import require_organiser
-from api.crud import get_ak_by_slug, list_districts
-from api.db import utcnow
-from api.deps import (
+from api.accounts.access import (
     BearerCredentials,
     CurrentUser,
     Principal,
@@ -26,13 +19,19 @@ from api.deps import (
     authenticate,
     refuse_pending_totp,
 )
-from api.door_logs import Caller
-from api.errors import KnackaError
-from api.group_commit import Job
-from api.observability import SYNC_ITEMS
-from api.stockholm import stockholm_today
-from api.sync_models import SLUG_PATTERN, SkewedLogPublic, VoidPublic
-from api.totals import me_today
+from api.core.db import utcnow
+from api.core.errors import KnackaError
+from api.core.stockholm import stockholm_today
+from api.core.types import SLUG_PATTERN
+from api.door_logs import ingest as door_logs
+from api.door_logs.assignments import require_organiser
+from api.door_logs.group_commit import Job
+from api.door_logs.ingest import Caller
+from api.live import events
+from api.models.door_logs import SkewedLogPublic, VoidPublic
+from api.plan.catalogue import get_ak_by_slug, list_districts
+from api.totals.queries import me_today
+from api.web.observability import SYNC_ITEMS
 
 router = APIRouter(tags=["sync"])
 
@@ -187,62 +186,3 @@ def list_skewed_logs(
 def my_today(session: SessionDep, principal: CurrentUser) -> TodayPublic:
     figures = me_today(session=session, user_id=principal.id, today=stockholm_today())
     return TodayPublic.model_validate(figures)
-
-
-class SyncFastPath:
-    """ASGI: `POST /api/sync` straight to `answer_sync`, past FastAPI's router.
-
-    Under 200 phones, FastAPI's exception and exit-stack middleware, its route matching through
-    the included routers and its dependency solving were a fifth of the server's CPU, more than
-    the sync itself (docs/BENCHMARKS.md). Installed innermost, so every middleware of ours
-    (request id, metrics, security headers, admission, size limit) still applies; errors are
-    rendered by the app's own exception handlers, and the route stays in the OpenAPI.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._route: Any = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != SYNC_PATH or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        app = scope["app"]
-        scope["route"] = self._route or self._find_route(app)  # for the metrics' route label
-        request = Request(scope, receive)
-        try:
-            response = await answer_sync(request, bearer_token(request))
-        except Exception as exc:
-            handler = _handler_for(app, exc)
-            if handler is None:
-                raise  # UnexpectedErrors answers 500 and logs it
-            response = await handler(request, exc)
-        await response(scope, receive, send)
-
-    def _find_route(self, app: Any) -> Any:
-        for context in iter_route_contexts(app.routes):
-            route = context.original_route
-            if context.path_format == SYNC_PATH and "POST" in getattr(route, "methods", ()):
-                self._route = route
-                return route
-        raise LookupError(f"no route for POST {SYNC_PATH}")
-
-
-SYNC_PATH = "/api/sync"
-
-
-def bearer_token(request: Request) -> str | None:
-    """The token of `Authorization: Bearer …`, read as HTTPBearer(auto_error=False) reads it."""
-    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
-    return token if scheme.lower() == "bearer" and token else None
-
-
-def _handler_for(app: Any, exc: Exception) -> Any:
-    """The app's handler for the exception's class, except the catch-all for Exception."""
-    for cls in type(exc).__mro__:
-        if cls is Exception:
-            return None
-        handler = app.exception_handlers.get(cls)
-        if handler is not None:
-            return handler
-    return None

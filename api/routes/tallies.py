@@ -2,12 +2,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
 
-from api import events, tallies
-from api.assignments import require_organiser
-from api.crud import get_ak_by_slug
-from api.db import utcnow
-from api.deps import CurrentUser, SessionDep
-from api.sync_models import MAX_ID, SLUG_PATTERN, Tally, TallyCreate, TallyPublic
+from api.accounts.access import CurrentUser, SessionDep
+from api.core.db import utcnow
+from api.core.types import MAX_ID, SLUG_PATTERN
+from api.door_logs import tallies
+from api.door_logs.assignments import require_organiser
+from api.live import events
+from api.models.door_logs import Tally, TallyCreate, TallyPublic
+from api.plan.catalogue import get_ak_by_slug
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 

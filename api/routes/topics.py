@@ -2,16 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from api import topics
-from api.deps import CurrentStaff, CurrentUser, SessionDep
-from api.sync_models import (
-    SLUG_PATTERN,
-    Topic,
-    TopicAdminPublic,
-    TopicCreate,
-    TopicPublic,
-    TopicUpdate,
-)
+from api.accounts.access import CurrentStaff, CurrentUser, SessionDep
+from api.core.types import SLUG_PATTERN
+from api.models.plan import Topic, TopicAdminPublic, TopicCreate, TopicPublic, TopicUpdate
+from api.plan import topics
 
 router = APIRouter(tags=["topics"])
 

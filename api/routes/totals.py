@@ -5,11 +5,8 @@ from fastapi import APIRouter, Query, Request, status
 from sqlmodel import Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
-from api import accounts, totals
-from api.assignments import require_organiser
-from api.crud import get_ak_by_slug, list_districts
-from api.db import utcnow
-from api.deps import (
+from api.accounts import service as accounts
+from api.accounts.access import (
     BearerCredentials,
     CurrentStaff,
     CurrentUser,
@@ -17,19 +14,24 @@ from api.deps import (
     authenticate,
     refuse_pending_totp,
 )
-from api.errors import KnackaError
-from api.models import Ak, DistrictPublic
-from api.routes.assignments import Progress
-from api.routes.districts import district_public
-from api.stockholm import stockholm_today
-from api.sync_models import (
-    SLUG_PATTERN,
+from api.core.db import utcnow
+from api.core.errors import KnackaError
+from api.core.stockholm import stockholm_today
+from api.core.types import SLUG_PATTERN
+from api.door_logs.assignments import require_organiser
+from api.models.plan import (
+    Ak,
     CampaignPeriod,
     CampaignPeriodIn,
+    DistrictPublic,
     MemberRegisterChange,
     MemberRegisterIn,
     MemberRegisterPublic,
 )
+from api.plan.catalogue import get_ak_by_slug, list_districts
+from api.routes.assignments import Progress
+from api.routes.districts import district_public
+from api.totals import queries as totals
 
 router = APIRouter(tags=["totals"])
 

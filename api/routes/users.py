@@ -1,17 +1,21 @@
 from fastapi import APIRouter, status
 
-from api import accounts, crud
-from api.account_models import (
+from api.accounts import service as accounts
+from api.accounts import users as user_accounts
+from api.accounts.access import CurrentManager, CurrentStaff, ManagedAk, ManagedUser, SessionDep
+from api.accounts.users import user_ak_slugs
+from api.core.db import utcnow
+from api.core.errors import KnackaError
+from api.models.accounts import (
     AccountCreate,
+    Role,
+    User,
     UserAksUpdate,
     UserDetail,
     UserListItem,
     UserUpdate,
 )
-from api.db import utcnow
-from api.deps import CurrentManager, CurrentStaff, ManagedAk, ManagedUser, SessionDep
-from api.errors import KnackaError
-from api.models import Role, User
+from api.plan import catalogue
 
 router = APIRouter(tags=["users"])
 
@@ -22,7 +26,7 @@ def user_detail(session: SessionDep, user: User, aks: list[str] | None = None) -
         id=user.id,
         name=user.name,
         role=user.role,
-        aks=aks if aks is not None else crud.user_ak_slugs(session=session, user=user),
+        aks=aks if aks is not None else user_ak_slugs(session=session, user=user),
         email=user.email,
         disabled=user.disabled,
         erased=user.erased_at is not None,
@@ -53,8 +57,8 @@ def list_users(session: SessionDep, ak: ManagedAk, principal: CurrentManager) ->
 @router.post("/users", status_code=status.HTTP_201_CREATED)
 def create_account(body: AccountCreate, session: SessionDep, principal: CurrentStaff) -> UserDetail:
     """Staff create organisers (and other staff), who sign in with e-mail and password."""
-    aks = [crud.get_ak_by_slug(session=session, slug=s) for s in dict.fromkeys(body.aks)]
-    user = crud.create_account(
+    aks = [catalogue.get_ak_by_slug(session=session, slug=s) for s in dict.fromkeys(body.aks)]
+    user = user_accounts.create_account(
         session=session,
         email=body.email,
         password=body.password,

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import api.db
+import api.core.db
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -41,8 +41,8 @@ def upgrade() -> None:
         sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("disabled", sa.Boolean(), nullable=False),
-        sa.Column("erased_at", api.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("erased_at", api.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_account")),
     )
     with op.batch_alter_table("user_account", schema=None) as batch_op:
@@ -53,9 +53,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", api.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", api.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user_account.id"], name=op.f("fk_auth_session_user_id_user_account")
         ),
@@ -74,8 +74,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ak_id", sa.Integer(), nullable=False),
-        sa.Column("retired_at", api.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retired_at", api.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["ak_id"], ["ak.id"], name=op.f("fk_district_ak_id_ak")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_district")),
     )
@@ -90,7 +90,7 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("conversations", sa.Integer(), nullable=False),
         sa.Column("members", sa.Integer(), nullable=False),
-        sa.Column("updated_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["ak_id"], ["ak.id"], name=op.f("fk_goal_ak_id_ak")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_goal")),
         sa.UniqueConstraint("ak_id", "year", name=op.f("uq_goal_ak_id")),

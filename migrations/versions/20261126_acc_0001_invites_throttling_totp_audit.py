@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import api.db
+import api.core.db
 
 revision: str = "acc_0001"
 down_revision: str | None = "0001"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("account_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("ip", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", api.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failure")),
     )
     with op.batch_alter_table("login_failure", schema=None) as batch_op:
@@ -38,7 +38,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", api.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("target_user_id", sa.Integer(), nullable=True),
@@ -69,9 +69,9 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("max_uses", sa.Integer(), nullable=False),
         sa.Column("uses", sa.Integer(), nullable=False),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", api.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", api.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["ak_id"], ["ak.id"], name=op.f("fk_invite_ak_id_ak")),
         sa.ForeignKeyConstraint(
             ["created_by"], ["user_account.id"], name=op.f("fk_invite_created_by_user_account")
@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("code_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("used_at", api.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("used_at", api.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user_account.id"], name=op.f("fk_recovery_code_user_id_user_account")
         ),
@@ -101,9 +101,9 @@ def upgrade() -> None:
         "totp_factor",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("confirmed_at", api.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_at", api.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_step", sa.Integer(), nullable=True),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user_account.id"], name=op.f("fk_totp_factor_user_id_user_account")
         ),

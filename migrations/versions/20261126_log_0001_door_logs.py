@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import api.db
+import api.core.db
 
 revision: str = "log_0001"
 down_revision: str | None = "map_0001"
@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("slug", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("retired_at", api.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("retired_at", api.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("slug", name=op.f("pk_topic")),
     )
     op.create_table(
@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("net_change", sa.Integer(), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["ak_id"], ["ak.id"], name=op.f("fk_member_register_change_ak_id_ak")
         ),
@@ -68,7 +68,7 @@ def upgrade() -> None:
         sa.Column("starts_on", sa.Date(), nullable=True),
         sa.Column("ends_on", sa.Date(), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=False),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by"], ["user_account.id"], name=op.f("fk_assignment_created_by_user_account")
         ),
@@ -153,8 +153,8 @@ def upgrade() -> None:
         sa.Column("new_members", sa.Integer(), nullable=False),
         sa.Column("left_material", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=False),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("voided_at", api.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("voided_at", api.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("voided_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"], ["user_account.id"], name=op.f("fk_tally_created_by_user_account")
@@ -186,8 +186,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("district_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("occurred_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("received_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("counted_on", sa.Date(), nullable=False),
         sa.Column("clock_skew", sa.Boolean(), nullable=False),
         sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -196,7 +196,7 @@ def upgrade() -> None:
         sa.Column("left_material", sa.Boolean(), nullable=False),
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("tally_id", sa.Integer(), nullable=True),
-        sa.Column("voided_at", api.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("voided_at", api.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("voided_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["district_id"], ["district.id"], name=op.f("fk_door_log_district_id_district")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import api.db
+import api.core.db
 
 revision: str = "map_0001"
 down_revision: str | None = "acc_0001"
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("division_year", sa.Integer(), nullable=True),
         sa.Column("source_crs", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("tolerance_m", sa.Float(), nullable=False),
-        sa.Column("imported_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("imported_at", api.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["district_id"], ["district.id"], name=op.f("fk_district_boundary_district_id_district")
         ),

@@ -9,9 +9,10 @@ import httpx
 from playwright.sync_api import Browser, Page
 from sqlmodel import Session
 
-from api import crud
-from api.db import make_engine
-from api.models import Role
+from api.accounts.users import create_account
+from api.core.db import make_engine
+from api.models.accounts import Role
+from api.plan import catalogue
 
 SECRET = "test-secret-key"  # what tests/support/servers.py gives the server
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -31,13 +32,13 @@ def make_account(url: str, role: str, email: str, password: str, aks: list[str])
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            crud.create_account(
+            create_account(
                 session=session,
                 email=email,
                 password=password,
                 role=Role(role),
                 name=f"{role.capitalize()} Testsson",
-                aks=[crud.get_ak_by_slug(session=session, slug=s) for s in aks],
+                aks=[catalogue.get_ak_by_slug(session=session, slug=s) for s in aks],
             )
             session.commit()
     finally:

@@ -20,10 +20,10 @@ import httpx
 from sqlalchemy import MetaData, Table, select
 from sqlmodel import Session
 
-from api import crud
-from api.config import REPO_ROOT
-from api.db import make_engine
-from api.models import AuthSession, User
+from api.accounts.sessions import revoke_session
+from api.core.config import REPO_ROOT
+from api.core.db import make_engine
+from api.models.accounts import AuthSession, User
 
 KNACKA = Path(sys.executable).parent / "knacka"
 SECRET = "e2e-secret-key-not-for-production-0123456789"
@@ -149,7 +149,7 @@ class KnackaServer:
         with Session(self.engine) as session:
             for auth in session.query(AuthSession).filter(AuthSession.user_id == user_id):
                 if auth.revoked_at is None:
-                    crud.revoke_session(session=session, auth=auth)
+                    revoke_session(session=session, auth=auth)
             session.commit()
 
     def door_logs(self) -> list[dict[str, Any]]:

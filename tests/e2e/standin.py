@@ -19,9 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from api.config import REPO_ROOT
-from api.pwa import etag_of, render_service_worker
-from api.web import CSP
+from api.core.config import REPO_ROOT
+from api.web.middleware import CSP
+from api.web.static import etag_of, render_service_worker
 
 DISTRICTS = [
     {

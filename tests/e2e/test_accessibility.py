@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from api.config import REPO_ROOT
+from api.core.config import REPO_ROOT
 from tests.e2e.conftest import (
     axe_violations,
     join,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from api.config import REPO_ROOT
+from api.core.config import REPO_ROOT
 from tests.conftest import fresh_database
 from tests.e2e.admin_helpers import SECRET, api_get, log_now, signed_in_page, sync
 from tests.e2e.test_map_js import CHROMIUM_ARGS

@@ -8,9 +8,10 @@ import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 from sqlmodel import Session, select
 
-from api.db import make_engine
-from api.door_logs import Caller, ingest
-from api.models import Ak, District, User, UserAk
+from api.core.db import make_engine
+from api.door_logs.ingest import Caller, ingest
+from api.models.accounts import User, UserAk
+from api.models.plan import Ak, District
 from tests.conftest import fresh_database
 from tests.e2e.admin_helpers import SECRET, YEAR, ak_row, api_get, log_now, signed_in_page, sync
 from tests.e2e.test_map_js import CHROMIUM_ARGS

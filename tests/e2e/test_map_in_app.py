@@ -15,13 +15,14 @@ import uvicorn
 from playwright.sync_api import Browser, expect, sync_playwright
 from sqlmodel import Session, select
 
-from api import crud
-from api.config import REPO_ROOT
-from api.db import make_engine
+from api.accounts.sessions import create_session
+from api.core.config import REPO_ROOT
+from api.core.db import make_engine
 from api.main import create_app
-from api.migrate import upgrade_to_head
-from api.models import District, User, UserAk
-from api.seed import read_plan, seed_plan
+from api.models.accounts import User, UserAk
+from api.models.plan import District
+from api.ops.migrate import upgrade_to_head
+from api.plan.seed import read_plan, seed_plan
 from tests.conftest import TEST_SECRET, make_settings
 from tests.e2e.test_map_js import CHROMIUM_ARGS
 from tests.test_cli import _free_port
@@ -77,7 +78,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         session.flush()
         ale_id = surte.ak_id
         session.add(UserAk(user_id=volunteer.id, ak_id=ale_id))  # type: ignore[arg-type]
-        token, _ = crud.create_session(
+        token, _ = create_session(
             session=session, user=volunteer, secret_key=TEST_SECRET, ttl=timedelta(hours=1)
         )
         session.commit()

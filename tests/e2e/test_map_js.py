@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from api.config import REPO_ROOT
-from api.district_import import outline_for_phone, read_boundary_file
-from api.district_maps import feature_collection
-from api.models import Ak, District, DistrictBoundary
+from api.core.config import REPO_ROOT
+from api.models.plan import Ak, District, DistrictBoundary
+from api.plan.district_import import outline_for_phone, read_boundary_file
+from api.plan.district_maps import feature_collection
 from tests.test_district_import import IN_NODINGE_SODRA, IN_SURTE_NORRA, SWEREF_FILE
 
 pytestmark = pytest.mark.browser

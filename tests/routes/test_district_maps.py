@@ -6,9 +6,9 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api.config import Settings
+from api.core.config import Settings
 from api.main import create_app
-from api.models import District
+from api.models.plan import District
 from tests.conftest import MakeUser, Person, make_settings
 from tests.test_district_import import DIVISION_2026_FILE, SWEREF_FILE, run_import
 

@@ -6,9 +6,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api.account_models import Invite
-from api.db import utcnow
-from api.models import AuthSession, User
+from api.core.db import utcnow
+from api.models.accounts import AuthSession, Invite, User
 from tests.account_helpers import bearer, make_invite, redeem, set_columns
 from tests.conftest import MakeUser
 

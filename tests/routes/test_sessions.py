@@ -6,8 +6,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api.db import utcnow
-from api.models import AuthSession
+from api.core.db import utcnow
+from api.models.accounts import AuthSession
 from tests.account_helpers import bearer, make_invite, redeem, set_columns
 from tests.conftest import MakeUser
 

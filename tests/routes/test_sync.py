@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, update
 from sqlmodel import Session
 
-from api.rollups import door_log
-from api.stockholm import stockholm_today
+from api.core.stockholm import stockholm_today
+from api.door_logs.rollups import door_log
 from tests.conftest import MakeUser, Person
 from tests.sync_helpers import a_log, ak_totals, district_ids, sync
 

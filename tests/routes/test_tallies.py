@@ -6,8 +6,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from api.rollups import door_log, recount, stored_rollups
-from api.stockholm import stockholm_today
+from api.core.stockholm import stockholm_today
+from api.door_logs.rollups import door_log, recount, stored_rollups
 from tests.conftest import MakeUser, Person
 from tests.sync_helpers import ak_totals, district_ids
 

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api.account_models import LoginFailure
 from api.main import create_app
+from api.models.accounts import LoginFailure
 from tests.conftest import MakeUser, make_settings
 
 GOOD = {"email": "stina@example.se", "password": "ett-bra-losen"}

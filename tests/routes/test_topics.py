@@ -4,8 +4,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.config import REPO_ROOT
-from api.seed import read_plan, seed_plan
+from api.core.config import REPO_ROOT
+from api.plan.seed import read_plan, seed_plan
 from tests.conftest import MakeUser, Person
 from tests.sync_helpers import a_log, district_ids, sync
 

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 
-from api.stockholm import stockholm_today
+from api.core.stockholm import stockholm_today
 from tests.conftest import MakeUser, Person
 from tests.sync_helpers import a_log, district_ids, sync
 

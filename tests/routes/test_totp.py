@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api.account_models import RecoveryCode, TotpFactor
 from api.main import create_app
+from api.models.accounts import RecoveryCode, TotpFactor
 from tests.account_helpers import bearer
 from tests.conftest import MakeUser, make_settings
 

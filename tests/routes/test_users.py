@@ -4,8 +4,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api.account_models import AuditEvent
-from api.models import AuthSession, User
+from api.models.accounts import AuditEvent, AuthSession, User
 from tests.account_helpers import bearer, make_invite, redeem
 from tests.conftest import MakeUser, Person
 

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from api import crud
-from api.db import make_engine
-from api.models import Ak, User, UserAk
+from api.accounts.sessions import create_session
+from api.core.db import make_engine
+from api.models.accounts import User, UserAk
+from api.models.plan import Ak
 
 
 def make_person(database_url: str, secret_key: str, role: str, aks: list[str] = ()) -> str:  # type: ignore[assignment]
@@ -20,7 +21,7 @@ def make_person(database_url: str, secret_key: str, role: str, aks: list[str] = 
             for slug in aks:
                 ak = session.exec(select(Ak).where(Ak.slug == slug)).one()
                 session.add(UserAk(user_id=user.id, ak_id=ak.id))  # type: ignore[arg-type]
-            token, _ = crud.create_session(
+            token, _ = create_session(
                 session=session, user=user, secret_key=secret_key, ttl=timedelta(hours=2)
             )
             session.commit()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from api.config import REPO_ROOT
+from api.core.config import REPO_ROOT
 
 VENV = Path(sys.executable).parent.parent
 

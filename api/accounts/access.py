@@ -1,0 +1,245 @@
+"""The app's dependency vocabulary: SessionDep, CurrentUser, CurrentStaff ..."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from api.accounts.sessions import SessionFacts, find_session_facts
+from api.accounts.users import user_ak_slugs
+from api.core.config import Settings
+from api.core.db import utcnow
+from api.core.errors import KnackaError
+from api.core.types import MAX_ID
+from api.models.accounts import AuthSession, Invite, Role, User
+from api.models.plan import Ak
+from api.plan.catalogue import get_ak_by_slug
+
+
+# Dependencies that do no I/O are async: each sync one costs a hop through the thread pool.
+async def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    # Making a session does no I/O; closing one does only while it still holds a connection
+    # (a read that never committed), and then it runs in the thread pool, off the event loop.
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+_bearer = HTTPBearer(auto_error=False, description="Session token from login or redeem")
+
+
+class Principal:
+    """Who is asking: their id, role and AKs, and their session.
+
+    The ORM objects of the user and the session are loaded only by the few routes that
+    change them (sign-out, TOTP): a door log needs only the facts.
+    """
+
+    def __init__(self, *, facts: SessionFacts, db: Session | None) -> None:
+        self.facts = facts
+        self.id = facts.user_id
+        self.role = facts.role
+        self.name = facts.name
+        self.aks = facts.aks
+        self._db = db
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == Role.staff
+
+    def organises(self, ak_slug: str) -> bool:
+        return self.is_staff or (self.role == Role.organiser and ak_slug in self.aks)
+
+    @cached_property
+    def user(self) -> User:
+        assert self._db is not None, "no database session to load the user with"
+        user = self._db.get(User, self.id)
+        assert user is not None
+        return user
+
+    @cached_property
+    def auth(self) -> AuthSession:
+        assert self._db is not None, "no database session to load the session with"
+        auth = self._db.get(AuthSession, self.facts.session_id)
+        assert auth is not None
+        return auth
+
+
+def authenticate(session: Session, settings: Settings, token: str | None) -> Principal:
+    """The principal behind a bearer token, or 401."""
+    unauthenticated = KnackaError(
+        401, "not_authenticated", "Sign in first", headers={"WWW-Authenticate": "Bearer"}
+    )
+    if not token:
+        raise unauthenticated
+    facts = find_session_facts(
+        session=session, token=token, secret_key=settings.secret_key, now=utcnow()
+    )
+    if facts is None:
+        raise unauthenticated
+    return Principal(facts=facts, db=session)
+
+
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def get_principal_enrolling(
+    session: SessionDep, settings: SettingsDep, credentials: BearerCredentials
+) -> Principal:
+    return authenticate(session, settings, credentials.credentials if credentials else None)
+
+
+# Also a session that still has to enrol TOTP: only for /me, logout and TOTP enrolment.
+CurrentUserEnrolling = Annotated[Principal, Depends(get_principal_enrolling)]
+
+
+def refuse_pending_totp(principal: Principal) -> Principal:
+    if principal.facts.totp_pending:
+        raise KnackaError(
+            403, "totp_enrolment_required", "Slå på tvåstegsverifiering innan du fortsätter."
+        )
+    return principal
+
+
+async def get_principal(principal: CurrentUserEnrolling) -> Principal:
+    return refuse_pending_totp(principal)
+
+
+CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def get_streaming_principal(
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """As CurrentUser, but the database session is closed before a long stream begins."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        principal = authenticate(
+            session, settings, credentials.credentials if credentials else None
+        )
+    return refuse_pending_totp(principal)
+
+
+StreamingUser = Annotated[Principal, Depends(get_streaming_principal)]
+
+
+async def get_staff(principal: CurrentUser) -> Principal:
+    if not principal.is_staff:
+        raise KnackaError(403, "forbidden", "Only district staff may do this")
+    return principal
+
+
+CurrentStaff = Annotated[Principal, Depends(get_staff)]
+
+
+async def client_ip(request: Request) -> str:
+    # uvicorn's proxy_headers has already put the trusted proxy's X-Forwarded-For here.
+    return request.client.host if request.client else "unknown"
+
+
+ClientIp = Annotated[str, Depends(client_ip)]
+
+
+def ensure_organises(principal: Principal, ak_slug: str) -> None:
+    """Organisers of that AK and staff pass; everyone else gets 403."""
+    if not principal.organises(ak_slug):
+        raise KnackaError(403, "forbidden", "Du kan bara hantera din egen arbetarekommun.")
+
+
+async def get_manager(principal: CurrentUser) -> Principal:
+    if principal.role not in (Role.staff, Role.organiser):
+        raise KnackaError(403, "forbidden", "Bara organisatörer och distriktet kan göra det här.")
+    return principal
+
+
+# An organiser (of any AK) or staff; the object's AK is checked by the dependencies below.
+CurrentManager = Annotated[Principal, Depends(get_manager)]
+
+
+def get_managed_ak(
+    session: SessionDep,
+    principal: CurrentManager,
+    ak: Annotated[str, Query(max_length=40, description="AK slug")],
+) -> Ak:
+    ensure_organises(principal, ak)
+    return get_ak_by_slug(session=session, slug=ak)
+
+
+# The `?ak=` AK, which the caller organises (or the caller is staff).
+ManagedAk = Annotated[Ak, Depends(get_managed_ak)]
+
+
+def _hidden(kind: str) -> KnackaError:
+    # Someone else's object answers as if it did not exist: no field, not even existence, leaks.
+    return KnackaError(404, f"{kind}_not_found", "Finns inte.")
+
+
+def may_manage_user(principal: Principal, target: User, target_aks: list[str]) -> bool:
+    """Staff manage everyone; organisers manage the volunteers of an AK they organise."""
+    if principal.is_staff:
+        return True
+    return (
+        principal.role == Role.organiser
+        and target.role == Role.volunteer
+        and any(principal.organises(slug) for slug in target_aks)
+    )
+
+
+@dataclass
+class ManagedUserRef:
+    user: User
+    aks: list[str]
+
+
+def get_managed_user(
+    session: SessionDep,
+    principal: CurrentManager,
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+) -> ManagedUserRef:
+    target = session.get(User, user_id)
+    if target is None:
+        raise _hidden("user")
+    aks = user_ak_slugs(session=session, user=target)
+    if not may_manage_user(principal, target, aks):
+        raise _hidden("user")
+    return ManagedUserRef(user=target, aks=aks)
+
+
+ManagedUser = Annotated[ManagedUserRef, Depends(get_managed_user)]
+
+
+def get_managed_invite(
+    session: SessionDep,
+    principal: CurrentManager,
+    invite_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+) -> Invite:
+    invite = session.get(Invite, invite_id)
+    if invite is None:
+        raise _hidden("invite")
+    ak = session.get(Ak, invite.ak_id)
+    if ak is None or not principal.organises(ak.slug):
+        raise _hidden("invite")
+    return invite
+
+
+ManagedInvite = Annotated[Invite, Depends(get_managed_invite)]

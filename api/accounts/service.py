@@ -1,0 +1,358 @@
+"""Keyword-only queries and writes for invites, throttling, TOTP, user management and audit.
+
+Like api/crud.py: functions take the session explicitly; the route commits once per request.
+"""
+
+import math
+import secrets
+from datetime import datetime, timedelta
+
+import pyotp
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from api.accounts.users import normalise_email, user_ak_slugs
+from api.core.db import utcnow
+from api.core.errors import KnackaError
+from api.core.security import new_token, token_digest
+from api.models.accounts import (
+    AuditEvent,
+    AuthSession,
+    Invite,
+    LoginFailure,
+    RecoveryCode,
+    Role,
+    TotpFactor,
+    User,
+    UserAk,
+)
+from api.models.plan import Ak
+from api.plan.catalogue import get_ak_by_slug
+
+ERASED_NAME = "Borttagen användare"
+
+RECOVERY_CODE_COUNT = 10
+
+# 16 base32 characters: 80 bits, typed rarely and compared case-free.
+_RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+
+# --- Audit -----------------------------------------------------------------------------
+
+
+def audit(
+    *,
+    session: Session,
+    actor_id: int | None,
+    action: str,
+    target_user_id: int | None = None,
+    ak: str | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            actor_id=actor_id, action=action, target_user_id=target_user_id, ak=ak, detail=detail
+        )
+    )
+
+
+def list_audit(*, session: Session, limit: int, before_id: int | None = None) -> list[AuditEvent]:
+    query = select(AuditEvent)
+    if before_id is not None:
+        query = query.where(col(AuditEvent.id) < before_id)
+    return list(session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit)).all())
+
+
+# --- Invites ---------------------------------------------------------------------------
+
+
+def create_invite(
+    *,
+    session: Session,
+    ak: Ak,
+    created_by: int,
+    max_uses: int,
+    expires_in_days: int,
+    secret_key: str,
+) -> tuple[str, Invite]:
+    code = new_token()  # 256 bits from the OS CSPRNG
+    assert ak.id is not None
+    invite = Invite(
+        code_hash=token_digest(code, secret_key),
+        ak_id=ak.id,
+        created_by=created_by,
+        max_uses=max_uses,
+        expires_at=utcnow() + timedelta(days=expires_in_days),
+    )
+    session.add(invite)
+    session.flush()
+    return code, invite
+
+
+def list_invites(*, session: Session, ak: Ak) -> list[Invite]:
+    query = select(Invite).where(Invite.ak_id == ak.id).order_by(col(Invite.id).desc())
+    return list(session.exec(query).all())
+
+
+def get_invite(*, session: Session, invite_id: int) -> Invite | None:
+    return session.get(Invite, invite_id)
+
+
+def revoke_invite(*, session: Session, invite: Invite) -> None:
+    if invite.revoked_at is None:
+        invite.revoked_at = utcnow()
+        session.add(invite)
+
+
+def redeem_invite(
+    *, session: Session, code: str, name: str, secret_key: str, now: datetime
+) -> User:
+    """Creates a volunteer of the invite's AK; the use is counted atomically across processes."""
+    invite = session.exec(
+        select(Invite).where(Invite.code_hash == token_digest(code, secret_key))
+    ).first()
+    if invite is None:
+        raise KnackaError(400, "invite_invalid", "Inbjudan finns inte. Be om en ny länk.")
+    if invite.revoked_at is not None:
+        raise KnackaError(410, "invite_revoked", "Inbjudan är återkallad. Be om en ny länk.")
+    if invite.expires_at <= now:
+        raise KnackaError(410, "invite_expired", "Inbjudan har gått ut. Be om en ny länk.")
+    # One conditional UPDATE: two phones redeeming at once cannot both take the last use.
+    taken = session.execute(
+        update(Invite)
+        .where(
+            col(Invite.id) == invite.id,
+            col(Invite.uses) < col(Invite.max_uses),
+            col(Invite.revoked_at).is_(None),
+        )
+        .values(uses=col(Invite.uses) + 1)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise KnackaError(410, "invite_used_up", "Inbjudan är redan använd. Be om en ny länk.")
+    user = User(name=name, role=Role.volunteer)
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    session.add(UserAk(user_id=user.id, ak_id=invite.ak_id))
+    return user
+
+
+# --- Login throttling ------------------------------------------------------------------
+
+
+def account_key(email: str, secret_key: str) -> str:
+    return token_digest("login:" + normalise_email(email), secret_key)
+
+
+def _retry_after(times: list[datetime], limit: int, window: timedelta, now: datetime) -> int:
+    """Seconds until fewer than `limit` of these failures lie inside the window."""
+    times = sorted(times, reverse=True)
+    lifts_at = times[limit - 1] + window
+    return max(1, math.ceil((lifts_at - now).total_seconds()))
+
+
+def check_login_throttle(
+    *,
+    session: Session,
+    key: str,
+    ip: str,
+    now: datetime,
+    window: timedelta,
+    max_failures: int,
+    max_ip_failures: int,
+) -> None:
+    since = now - window
+    for column, value, limit in (
+        (LoginFailure.account_key, key, max_failures),
+        (LoginFailure.ip, ip, max_ip_failures),
+    ):
+        times = list(
+            session.exec(
+                select(LoginFailure.at)
+                .where(column == value, col(LoginFailure.at) > since)
+                .order_by(col(LoginFailure.at).desc())
+                .limit(limit)
+            ).all()
+        )
+        if len(times) >= limit:
+            seconds = _retry_after(times, limit, window, now)
+            raise KnackaError(
+                429,
+                "too_many_attempts",
+                "För många misslyckade inloggningar. Vänta en stund och försök igen.",
+                headers={"Retry-After": str(seconds)},
+            )
+
+
+def record_login_failure(*, session: Session, key: str, ip: str, now: datetime) -> None:
+    session.add(LoginFailure(account_key=key, ip=ip[:64], at=now))
+
+
+def clear_login_failures(*, session: Session, key: str, older_than: datetime) -> None:
+    """After a good sign-in: the account's failures go, and anything outside every window."""
+    session.execute(delete(LoginFailure).where(col(LoginFailure.account_key) == key))
+    session.execute(delete(LoginFailure).where(col(LoginFailure.at) < older_than))
+
+
+# --- TOTP ------------------------------------------------------------------------------
+
+
+def get_totp(*, session: Session, user: User) -> TotpFactor | None:
+    return session.get(TotpFactor, user.id)
+
+
+def has_totp(*, session: Session, user: User) -> bool:
+    factor = get_totp(session=session, user=user)
+    return factor is not None and factor.confirmed_at is not None
+
+
+def start_totp_enrolment(*, session: Session, user: User) -> TotpFactor:
+    factor = get_totp(session=session, user=user)
+    if factor is not None and factor.confirmed_at is not None:
+        raise KnackaError(409, "totp_already_enabled", "Tvåstegsverifiering är redan på.")
+    assert user.id is not None
+    if factor is None:
+        factor = TotpFactor(user_id=user.id, secret=pyotp.random_base32())
+    else:
+        factor.secret = pyotp.random_base32()
+    session.add(factor)
+    return factor
+
+
+def _accept_totp_code(factor: TotpFactor, code: str, now: datetime) -> bool:
+    """A code of the current step or one step either side, never one already used."""
+    totp = pyotp.TOTP(factor.secret)
+    step = int(now.timestamp()) // totp.interval
+    for candidate in (step, step - 1, step + 1):
+        if factor.last_step is not None and candidate <= factor.last_step:
+            continue
+        if secrets.compare_digest(totp.at(candidate * totp.interval), code):
+            factor.last_step = candidate
+            return True
+    return False
+
+
+def confirm_totp_enrolment(
+    *, session: Session, user: User, code: str, secret_key: str, now: datetime
+) -> list[str]:
+    factor = get_totp(session=session, user=user)
+    if factor is None or factor.confirmed_at is not None:
+        raise KnackaError(409, "totp_not_pending", "Börja med att lägga till tvåstegsverifiering.")
+    if not _accept_totp_code(factor, code.strip(), now):
+        raise KnackaError(400, "totp_invalid", "Koden stämmer inte. Skriv koden från appen.")
+    factor.confirmed_at = now
+    session.add(factor)
+    return new_recovery_codes(session=session, user=user, secret_key=secret_key)
+
+
+def new_recovery_codes(*, session: Session, user: User, secret_key: str) -> list[str]:
+    """Ten fresh single-use codes (80 bits each); the old ones stop working."""
+    session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+    codes = []
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(16))
+        codes.append(f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}-{raw[12:]}".lower())
+        assert user.id is not None
+        session.add(
+            RecoveryCode(user_id=user.id, code_hash=_recovery_digest(codes[-1], secret_key))
+        )
+    return codes
+
+
+def _recovery_digest(code: str, secret_key: str) -> str:
+    return token_digest("recovery:" + code.replace("-", "").replace(" ", "").lower(), secret_key)
+
+
+def verify_second_factor(
+    *, session: Session, user: User, code: str, secret_key: str, now: datetime
+) -> bool:
+    """A TOTP code, or a recovery code that is then used up."""
+    factor = get_totp(session=session, user=user)
+    if factor is None or factor.confirmed_at is None:
+        return False
+    code = code.strip()
+    if code.isdigit() and len(code) == 6:
+        if _accept_totp_code(factor, code, now):
+            session.add(factor)
+            return True
+        return False
+    used = session.execute(
+        update(RecoveryCode)
+        .where(
+            col(RecoveryCode.user_id) == user.id,
+            col(RecoveryCode.code_hash) == _recovery_digest(code, secret_key),
+            col(RecoveryCode.used_at).is_(None),
+        )
+        .values(used_at=now)
+    )
+    return bool(used.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def remove_totp(*, session: Session, user: User) -> None:
+    session.execute(delete(TotpFactor).where(col(TotpFactor.user_id) == user.id))
+    session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+
+
+# --- Sessions --------------------------------------------------------------------------
+
+
+def revoke_all_sessions(*, session: Session, user_id: int) -> int:
+    done = session.execute(
+        update(AuthSession)
+        .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+# --- Users -----------------------------------------------------------------------------
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def list_users_of_ak(*, session: Session, ak: Ak) -> list[User]:
+    query = (
+        select(User)
+        .join(UserAk, col(UserAk.user_id) == col(User.id))
+        .where(UserAk.ak_id == ak.id, col(User.erased_at).is_(None))
+        .order_by(User.name, col(User.id))
+    )
+    return list(session.exec(query).all())
+
+
+def count_users(*, session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(User)).one())
+
+
+def set_user_aks(*, session: Session, user: User, slugs: list[str]) -> None:
+    aks = [get_ak_by_slug(session=session, slug=s) for s in dict.fromkeys(slugs)]
+    session.execute(delete(UserAk).where(col(UserAk.user_id) == user.id))
+    for ak in aks:
+        assert user.id is not None and ak.id is not None
+        session.add(UserAk(user_id=user.id, ak_id=ak.id))
+
+
+def disable_user(*, session: Session, user: User) -> None:
+    user.disabled = True
+    session.add(user)
+    assert user.id is not None
+    revoke_all_sessions(session=session, user_id=user.id)
+
+
+def erase_user(*, session: Session, user: User, now: datetime) -> None:
+    """GDPR erasure: name and contact go; the id stays so their logs remain anonymous counts."""
+    user.name = ERASED_NAME
+    user.email = None
+    user.password_hash = None
+    user.totp_secret = None
+    user.disabled = True
+    user.erased_at = now
+    session.add(user)
+    remove_totp(session=session, user=user)
+    assert user.id is not None
+    revoke_all_sessions(session=session, user_id=user.id)
+
+
+def user_aks(*, session: Session, user: User) -> list[str]:
+    return user_ak_slugs(session=session, user=user)

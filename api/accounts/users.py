@@ -1,0 +1,56 @@
+from sqlmodel import Session, col, select
+
+from api.core.errors import KnackaError
+from api.core.security import hash_password
+from api.models.accounts import Role, User, UserAk
+from api.models.plan import Ak
+
+# --- Users -----------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_user_by_email(*, session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def user_ak_slugs(*, session: Session, user: User) -> list[str]:
+    query = (
+        select(Ak.slug)
+        .join(UserAk, col(UserAk.ak_id) == col(Ak.id))
+        .where(UserAk.user_id == user.id)
+        .order_by(Ak.slug)
+    )
+    return list(session.exec(query).all())
+
+
+def create_account(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    role: Role,
+    name: str,
+    aks: list[Ak],
+) -> User:
+    """A staff member or organiser who signs in with e-mail and password."""
+    if role not in (Role.staff, Role.organiser):
+        raise KnackaError(422, "invalid_role", "Accounts with a password are staff or organisers")
+    if role == Role.organiser and not aks:
+        raise KnackaError(422, "ak_required", "An organiser needs at least one AK")
+    if len(password) < 10:
+        raise KnackaError(422, "weak_password", "The password needs at least 10 characters")
+    if get_user_by_email(session=session, email=email) is not None:
+        raise KnackaError(409, "email_taken", "A user with that e-mail exists")
+    user = User(
+        name=name, email=normalise_email(email), password_hash=hash_password(password), role=role
+    )
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    for ak in aks:
+        assert ak.id is not None
+        session.add(UserAk(user_id=user.id, ak_id=ak.id))
+    return user

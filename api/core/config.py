@@ -1,0 +1,89 @@
+"""Settings from the environment (KNACKA_ prefix), one cached singleton."""
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-in-production"
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KNACKA_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    # Keys the HMAC that turns session tokens and invite codes into stored digests.
+    secret_key: str = DEFAULT_SECRET
+    public_url: str = "http://127.0.0.1:8000"
+    # Staff and organisers sign in again after this; a volunteer's phone stays signed in longer.
+    session_ttl_hours: int = 24 * 30
+    volunteer_session_ttl_days: int = 60
+    invite_max_days: int = 7
+    # More than login_max_failures failures for one account (or per IP) within the window: 429.
+    login_max_failures: int = 5
+    login_ip_max_failures: int = 30
+    login_window_minutes: int = 15
+    require_totp: bool = False
+    seeds_dir: Path = REPO_ROOT / "seeds"
+    pwa_dir: Path = REPO_ROOT / "pwa"
+    log_json: bool = False
+    # Basemap tiles under the PWA's district maps, e.g. https://tile.example.org/{z}/{x}/{y}.png;
+    # empty: the outline alone. The tile host is added to the CSP's img-src.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    # Live streams end after this long (the browser reconnects at once); bounded for proxies.
+    stream_max_seconds: float = 600
+    stream_keepalive_seconds: float = 15
+    # How long a volunteer may void their own log after the server got it.
+    void_window_minutes: int = 10
+    # Gallring (`knacka retention`): volunteers with no sign-in and no log for this long are
+    # erased; audit entries older than this are purged. 0 turns that part off.
+    retention_volunteer_inactive_days: int = Field(default=365, ge=0)
+    retention_audit_days: int = Field(default=730, ge=0)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError("KNACKA_SECRET_KEY must be set to a secret value in production")
+        return self
+
+    @model_validator(mode="after")
+    def _check_map_tile_url(self) -> "Settings":
+        url = self.map_tile_url
+        # The origin goes into the CSP header: only a plain host (and port) may pass.
+        if url and not (
+            re.match(r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:\d+)?/\S*$", url)
+            and all(p in url for p in ("{z}", "{x}", "{y}"))
+        ):
+            raise ValueError("KNACKA_MAP_TILE_URL must be https://…/{z}/{x}/{y}…")
+        return self
+
+    @property
+    def map_tile_origin(self) -> str:
+        """scheme://host[:port] of the tile URL, for the CSP; empty without tiles."""
+        if not self.map_tile_url:
+            return ""
+        scheme, rest = self.map_tile_url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'knacka.db').resolve()}"
+
+    @property
+    def dialect(self) -> str:
+        return "postgresql" if self.effective_database_url.startswith("postgresql") else "sqlite"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,181 @@
+"""Rollups: counts per district and Stockholm day (and year, volunteer, topic).
+
+Kept in the same transaction as the logs with INSERT ... ON CONFLICT DO UPDATE SET
+n = n + excluded.n, so totals never scan door_log. recount() recomputes them from door_log:
+the property tests compare the two, and rebuild_rollups() repairs them if ever needed.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table, case, func, select
+from sqlmodel import Session, SQLModel
+
+from api.door_logs.sql import add_counts
+from api.models.door_logs import Source
+
+# Counter columns of every rollup, in this order.
+COUNTERS = ("conversation", "not_home", "declined", "no_access", "new_member", "left_material")
+
+_OUTCOME_INDEX = {name: i for i, name in enumerate(COUNTERS[:4])}
+
+door_log: Table = SQLModel.metadata.tables["door_log"]
+
+door_count_day: Table = SQLModel.metadata.tables["door_count_day"]
+
+door_count_year: Table = SQLModel.metadata.tables["door_count_year"]
+
+door_count_user_day: Table = SQLModel.metadata.tables["door_count_user_day"]
+
+topic_count_day: Table = SQLModel.metadata.tables["topic_count_day"]
+
+district_t: Table = SQLModel.metadata.tables["district"]
+
+ak_t: Table = SQLModel.metadata.tables["ak"]
+
+topic_t: Table = SQLModel.metadata.tables["topic"]
+
+assignment_t: Table = SQLModel.metadata.tables["assignment"]
+
+
+def apply_to_rollups(*, session: Session, rows: Iterable[Any], sign: int) -> None:
+    """Add (sign=1) or take away (sign=-1) rows' counts, grouped per rollup key."""
+    # First count identical shapes (a batch has few), then spread them over the rollups.
+    shapes: dict[tuple[Any, ...], int] = defaultdict(int)
+    topic_sets: dict[tuple[int, date, str], int] = defaultdict(int)
+    for row in rows:
+        m = row if isinstance(row, dict) else row._mapping
+        user = m["user_id"] if m["source"] == Source.app else None
+        district_id, day = m["district_id"], m["counted_on"]
+        shapes[(district_id, day, user, m["outcome"], m["new_member"], m["left_material"])] += 1
+        if m["topics"]:
+            topic_sets[(district_id, day, m["topics"])] += 1
+    per_day: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0] * 6)
+    per_year: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * 6)
+    per_user: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0] * 6)
+    for (district_id, day, user, outcome, new_member, left_material), n in shapes.items():
+        n *= sign
+        targets = [per_day[(district_id, day)], per_year[(district_id, day.year)]]
+        if user is not None:
+            targets.append(per_user[(district_id, day, user)])
+        for target in targets:
+            target[_OUTCOME_INDEX[outcome]] += n
+            target[4] += n if new_member else 0
+            target[5] += n if left_material else 0
+    per_topic: dict[tuple[int, date, str], int] = defaultdict(int)
+    for (district_id, day, joined), n in topic_sets.items():
+        for topic in joined.split(","):
+            per_topic[(district_id, day, topic)] += n * sign
+    for table, grouped in (
+        (door_count_day, per_day),
+        (door_count_year, per_year),
+        (door_count_user_day, per_user),
+    ):
+        add_counts(
+            session=session,
+            table=table.name,
+            keys=_KEYS[table.name],
+            counters=COUNTERS,
+            rows=[(*key, *values) for key, values in sorted(grouped.items())],
+        )
+    add_counts(
+        session=session,
+        table=topic_count_day.name,
+        keys=_KEYS[topic_count_day.name],
+        counters=("n",),
+        rows=[(*key, n) for key, n in sorted(per_topic.items())],
+    )
+
+
+_KEYS = {
+    "door_count_day": ("district_id", "day"),
+    "door_count_year": ("district_id", "year"),
+    "door_count_user_day": ("district_id", "day", "user_id"),
+    "topic_count_day": ("district_id", "day", "topic"),
+}
+
+
+def recount(*, session: Session) -> dict[str, dict[tuple[Any, ...], tuple[int, ...]]]:
+    """Every rollup recomputed from door_log (non-zero entries only): for checks and repair."""
+    live = door_log.c.voided_at.is_(None)
+    c = door_log.c
+
+    def sums() -> list[Any]:
+        flags = [c.outcome == o for o in COUNTERS[:4]]
+        flags += [c.new_member.is_(True), c.left_material.is_(True)]
+        return [func.sum(case((flag, 1), else_=0)) for flag in flags]
+
+    out: dict[str, dict[tuple[Any, ...], tuple[int, ...]]] = {}
+    day_rows = session.execute(
+        select(c.district_id, c.counted_on, *sums())
+        .where(live)
+        .group_by(c.district_id, c.counted_on)
+    ).all()
+    out["day"] = {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in day_rows}
+    years: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 6)
+    for (d, day), values in out["day"].items():
+        for i, v in enumerate(values):
+            years[(d, day.year)][i] += v
+    out["year"] = {k: tuple(v) for k, v in years.items()}
+    user_rows = session.execute(
+        select(c.district_id, c.counted_on, c.user_id, *sums())
+        .where(live, c.source == Source.app)
+        .group_by(c.district_id, c.counted_on, c.user_id)
+    ).all()
+    out["user_day"] = {(r[0], r[1], r[2]): tuple(int(v) for v in r[3:]) for r in user_rows}
+    topics: dict[tuple[Any, ...], int] = defaultdict(int)
+    for d, day, joined in session.execute(
+        select(c.district_id, c.counted_on, c.topics).where(live, c.topics != "")
+    ):
+        for t in joined.split(","):
+            topics[(d, day, t)] += 1
+    out["topic_day"] = {k: (v,) for k, v in topics.items()}
+    return out
+
+
+def stored_rollups(*, session: Session) -> dict[str, dict[tuple[Any, ...], tuple[int, ...]]]:
+    """The rollups as stored, without all-zero entries, in recount()'s shape."""
+    out: dict[str, dict[tuple[Any, ...], tuple[int, ...]]] = {}
+    for name, table, keys in (
+        ("day", door_count_day, ("district_id", "day")),
+        ("year", door_count_year, ("district_id", "year")),
+        ("user_day", door_count_user_day, ("district_id", "day", "user_id")),
+        ("topic_day", topic_count_day, ("district_id", "day", "topic")),
+    ):
+        counters = ("n",) if name == "topic_day" else COUNTERS
+        out[name] = {}
+        for row in session.execute(table.select()).mappings():
+            values = tuple(int(row[k]) for k in counters)
+            if any(values):
+                out[name][tuple(row[k] for k in keys)] = values
+    return out
+
+
+def rebuild_rollups(*, session: Session) -> None:
+    """Replace every rollup with a recount from door_log (repair tool and benchmarks)."""
+    counts = recount(session=session)
+    for table in (door_count_day, door_count_year, door_count_user_day, topic_count_day):
+        session.execute(table.delete())
+    for name, table, keys in (
+        ("day", door_count_day, ("district_id", "day")),
+        ("year", door_count_year, ("district_id", "year")),
+        ("user_day", door_count_user_day, ("district_id", "day", "user_id")),
+    ):
+        if counts[name]:
+            session.execute(
+                table.insert(),
+                [
+                    dict(zip(keys, k, strict=True)) | dict(zip(COUNTERS, v, strict=True))
+                    for k, v in counts[name].items()
+                ],
+            )
+    if counts["topic_day"]:
+        session.execute(
+            topic_count_day.insert(),
+            [
+                {"district_id": d, "day": day, "topic": t, "n": v[0]}
+                for (d, day, t), v in counts["topic_day"].items()
+            ],
+        )

@@ -1,0 +1,232 @@
+"""The ingest hot path's statements, sent straight to the DB driver.
+
+One multi-row INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id for the logs, and one
+multi-row INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n per rollup. Both run on
+the session's own connection and transaction. Values are bound in the exact formats
+SQLAlchemy's column types store (SQLite: UUID as 32 hex digits, UTC datetimes as naive
+'YYYY-MM-DD HH:MM:SS.ffffff', dates ISO, booleans 0/1), so ORM and Core reads agree; the
+tests read every row back through SQLAlchemy. This skips SQLAlchemy's per-row processing,
+which costs more than the database's own work for a batch of 100.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from api.core.db import hold_write_lock
+from api.core.sql import dialect_of, execute, pg_array, sqlite_time, transaction_memo, values_clause
+
+LOG_COLUMNS = (
+    "id",
+    "district_id",
+    "user_id",
+    "occurred_at",
+    "received_at",
+    "counted_on",
+    "clock_skew",
+    "outcome",
+    "topics",
+    "new_member",
+    "left_material",
+    "source",
+    "tally_id",
+)
+
+
+# PostgreSQL types of the columns bound as arrays (unnest keeps the rows' order);
+# rollup counters are all integer.
+_PG_TYPES = {
+    "id": "uuid",
+    "district_id": "integer",
+    "user_id": "integer",
+    "occurred_at": "timestamptz",
+    "received_at": "timestamptz",
+    "counted_on": "date",
+    "clock_skew": "boolean",
+    "outcome": "varchar",
+    "topics": "varchar",
+    "new_member": "boolean",
+    "left_material": "boolean",
+    "source": "varchar",
+    "tally_id": "integer",
+    "day": "date",
+    "year": "integer",
+    "topic": "varchar",
+}
+
+_PG_INSERT_LOGS = (
+    f"INSERT INTO door_log ({', '.join(LOG_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"%s::{_PG_TYPES[c]}[]" for c in LOG_COLUMNS)
+    + ") ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+
+
+# PostgreSQL: the logs and every rollup in ONE statement (one round trip instead of five).
+# Only the rows the INSERT returned (the new ones) are counted; the rollup CTEs are not
+# referenced by the final SELECT, so PostgreSQL runs them in this order after it: every
+# batch takes the rollups' row locks table by table, in key order.
+_COUNTER_SUMS = (
+    "sum((outcome = 'conversation')::int), sum((outcome = 'not_home')::int), "
+    "sum((outcome = 'declined')::int), sum((outcome = 'no_access')::int), "
+    "sum(new_member::int), sum(left_material::int)"
+)
+
+_COUNTER_NAMES = (
+    "conversation",
+    "not_home",
+    "declined",
+    "no_access",
+    "new_member",
+    "left_material",
+)
+
+
+def _upsert_counts(table: str, keys: str, select_keys: str, where: str = "") -> str:
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _COUNTER_NAMES)
+    return (
+        f"INSERT INTO {table} ({keys}, {', '.join(_COUNTER_NAMES)}) "
+        f"SELECT {select_keys}, {_COUNTER_SUMS} FROM ins {where} "
+        f"GROUP BY {select_keys} ORDER BY {select_keys} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+    )
+
+
+_PG_INGEST = (
+    "WITH ins AS ("
+    + _PG_INSERT_LOGS.replace(
+        "RETURNING id",
+        "RETURNING id, district_id, user_id, counted_on, outcome, topics, new_member, "
+        "left_material, source",
+    )
+    + "), day_counts AS ("
+    + _upsert_counts("door_count_day", "district_id, day", "district_id, counted_on")
+    + "), year_counts AS ("
+    + _upsert_counts(
+        "door_count_year", "district_id, year", "district_id, extract(year FROM counted_on)::int"
+    )
+    + "), user_counts AS ("
+    + _upsert_counts(
+        "door_count_user_day",
+        "district_id, day, user_id",
+        "district_id, counted_on, user_id",
+        "WHERE source = 'app'",
+    )
+    + "), topic_counts AS ("
+    "INSERT INTO topic_count_day (district_id, day, topic, n) "
+    "SELECT district_id, counted_on, topic, count(*) "
+    "FROM ins, unnest(string_to_array(topics, ',')) AS topic WHERE topics <> '' "
+    "GROUP BY district_id, counted_on, topic ORDER BY district_id, counted_on, topic "
+    "ON CONFLICT (district_id, day, topic) DO UPDATE SET n = topic_count_day.n + excluded.n"
+    ") SELECT id FROM ins"
+)
+
+
+def insert_logs(
+    *, session: Session, rows: Sequence[dict[str, Any]], count: bool = False
+) -> tuple[set[int], bool]:
+    """Insert the rows that are new; returns their ids as ints (the others exist already).
+
+    With `count`, PostgreSQL also adds the new rows to the rollups in the same statement;
+    the second value says whether that was done (False: the caller applies the rollups).
+    """
+    if not rows:
+        return set(), count
+    dialect = dialect_of(session)
+    hold_write_lock(session.connection())
+    if dialect == "postgresql":
+        # One array per column: a short, constant statement the server can prepare once.
+        columns = [pg_array([r.get(c) for r in rows], _PG_TYPES[c]) for c in LOG_COLUMNS]
+        returned = execute(session, _PG_INGEST if count else _PG_INSERT_LOGS, columns, fetch=True)
+        return {r[0].int for r in returned}, count
+    params: list[Any] = []
+    received = {r["received_at"] for r in rows}  # one moment per batch: format it once
+    received_text = {moment: sqlite_time(moment) for moment in received}
+    for r in rows:
+        params.extend(
+            (
+                r["id"].hex,
+                r["district_id"],
+                r["user_id"],
+                sqlite_time(r["occurred_at"]),
+                received_text[r["received_at"]],
+                r["counted_on"].isoformat(),
+                int(r["clock_skew"]),
+                r["outcome"],
+                r["topics"],
+                int(r["new_member"]),
+                int(r["left_material"]),
+                r["source"],
+                r.get("tally_id"),
+            )
+        )
+    sql = (
+        f"INSERT INTO door_log ({', '.join(LOG_COLUMNS)}) "
+        f"VALUES {values_clause(dialect, len(LOG_COLUMNS), len(rows))} "
+        "ON CONFLICT (id) DO NOTHING RETURNING id"
+    )
+    returned = execute(session, sql, params, fetch=True)
+    return {int(r[0], 16) for r in returned}, False
+
+
+def add_counts(
+    *,
+    session: Session,
+    table: str,
+    keys: Sequence[str],
+    counters: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Add each row's counters to its key's totals (rows are key values then counters)."""
+    if not rows:
+        return
+    dialect = dialect_of(session)
+    columns = (*keys, *counters)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters)
+    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    if dialect == "postgresql":
+        # One array per column: a short, constant statement the server can prepare once.
+        types = [_PG_TYPES[k] for k in keys] + ["integer"] * len(counters)
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) {conflict}"
+        )
+        columns_in = [
+            pg_array(list(values), pg_type)
+            for values, pg_type in zip(zip(*rows, strict=True), types, strict=True)
+        ]
+        execute(session, sql, columns_in, fetch=False)
+        return
+    params: list[Any] = []
+    for row in rows:
+        params.extend(v.isoformat() if isinstance(v, date) else v for v in row)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES {values_clause(dialect, len(columns), len(rows))} {conflict}"
+    )
+    execute(session, sql, params, fetch=False)
+
+
+def district_ak_slugs(*, session: Session, district_ids: Sequence[int]) -> dict[int, str]:
+    """Each given district's AK slug (unknown ids are left out)."""
+    known: dict[int, str | None] = transaction_memo(session).setdefault("district_ak", {})
+    missing = [d for d in district_ids if d not in known]
+    if missing:
+        mark = "%s" if dialect_of(session) == "postgresql" else "?"
+        sql = (
+            "SELECT district.id, ak.slug FROM district JOIN ak ON district.ak_id = ak.id "
+            f"WHERE district.id IN ({', '.join([mark] * len(missing))})"
+        )
+        found = dict(execute(session, sql, missing, fetch=True))
+        known.update((d, found.get(d)) for d in missing)
+    return {d: slug for d in district_ids if (slug := known[d]) is not None}
+
+
+def active_topic_slugs(*, session: Session) -> frozenset[str]:
+    memo = transaction_memo(session)
+    if "topics" not in memo:
+        rows = execute(session, "SELECT slug FROM topic WHERE retired_at IS NULL", (), fetch=True)
+        memo["topics"] = frozenset(slug for (slug,) in rows)
+    topics: frozenset[str] = memo["topics"]
+    return topics

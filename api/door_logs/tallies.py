@@ -1,0 +1,110 @@
+"""Paper tallies: an organiser's counts for a district and date, stored as paper door logs.
+
+Each tallied door becomes a door_log row with source 'paper', so it counts exactly like an
+app log (same rollups, same recount) and voiding the tally voids its rows.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from api.accounts.access import Principal
+from api.core.errors import KnackaError, not_found
+from api.core.stockholm import stockholm_noon, stockholm_today
+from api.door_logs.assignments import district_with_ak, require_organiser
+from api.door_logs.ingest import void_rows
+from api.door_logs.rollups import apply_to_rollups, door_log
+from api.models.door_logs import MAX_TALLY_DOORS, Outcome, Source, Tally, TallyCreate
+from api.models.plan import Ak, District
+
+EARLIEST_YEAR = 2000
+
+
+def create_tally(
+    *, session: Session, principal: Principal, tally_in: TallyCreate, now: datetime
+) -> Tally:
+    _, ak = district_with_ak(session=session, district_id=tally_in.district_id)
+    require_organiser(principal, ak.slug)
+    if tally_in.date > stockholm_today(now) or tally_in.date.year < EARLIEST_YEAR:
+        raise KnackaError(422, "invalid_date", "Choose a date that has passed")
+    counts = {o: getattr(tally_in, o.value) for o in Outcome}
+    doors = sum(counts.values())
+    if doors == 0:
+        raise KnackaError(422, "empty_tally", "Enter at least one door")
+    if doors > MAX_TALLY_DOORS:
+        raise KnackaError(422, "invalid_tally", f"At most {MAX_TALLY_DOORS} doors a tally")
+    if tally_in.new_members > counts[Outcome.conversation]:
+        raise KnackaError(422, "invalid_tally", "New members join in conversations")
+    if tally_in.left_material > doors:
+        raise KnackaError(422, "invalid_tally", "Material was left at more doors than knocked")
+    tally = Tally(
+        district_id=tally_in.district_id,
+        day=tally_in.date,
+        created_by=principal.id,
+        **tally_in.model_dump(exclude={"district_id", "date"}),
+    )
+    session.add(tally)
+    session.flush()
+    moment = stockholm_noon(tally_in.date)
+    rows: list[dict[str, Any]] = []
+    for outcome, n in counts.items():
+        for _ in range(n):
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "district_id": tally_in.district_id,
+                    "user_id": principal.id,
+                    "occurred_at": moment,
+                    "received_at": now,
+                    "counted_on": tally_in.date,
+                    "clock_skew": False,
+                    "outcome": outcome.value,
+                    "topics": "",
+                    "new_member": False,
+                    "left_material": False,
+                    "source": Source.paper.value,
+                    "tally_id": tally.id,
+                }
+            )
+    for row in rows[: tally_in.new_members]:  # conversations come first
+        row["new_member"] = True
+    for row in rows[: tally_in.left_material]:
+        row["left_material"] = True
+    session.execute(door_log.insert(), rows)
+    apply_to_rollups(session=session, rows=rows, sign=1)
+    return tally
+
+
+def list_tallies(*, session: Session, ak: Ak, year: int) -> list[Tally]:
+    rows = session.exec(
+        select(Tally)
+        .join(District, col(District.id) == col(Tally.district_id))
+        .where(District.ak_id == ak.id)
+        .order_by(col(Tally.day).desc(), col(Tally.id).desc())
+    ).all()
+    return [t for t in rows if t.day.year == year]
+
+
+def void_tally(
+    *, session: Session, principal: Principal, tally_id: int, now: datetime
+) -> tuple[Tally, set[int]]:
+    tally = session.get(Tally, tally_id)
+    if tally is None:
+        raise not_found("tally_not_found", "No such tally")
+    _, ak = district_with_ak(session=session, district_id=tally.district_id)
+    require_organiser(principal, ak.slug)
+    changed = session.execute(
+        update(Tally)
+        .where(col(Tally.id) == tally_id, col(Tally.voided_at).is_(None))
+        .values(voided_at=now, voided_by=principal.id)
+    )
+    years: set[int] = set()
+    if changed.rowcount:  # type: ignore[attr-defined]
+        years = void_rows(
+            session=session, where=door_log.c.tally_id == tally_id, caller_id=principal.id, now=now
+        )
+    session.refresh(tally)
+    return tally, years

@@ -1,0 +1,279 @@
+"""SQLModel tables and their API schemas: one family per entity.
+
+Privacy by design: no table here has a field for a resident's address, name, contact,
+free text or position. Only volunteers', organisers' and staff's own names and e-mails.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import field_validator
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from api.core.db import UTCDateTime, utcnow
+from api.models.base import STRICT
+
+
+class Role(StrEnum):
+    staff = "staff"
+    organiser = "organiser"
+    volunteer = "volunteer"
+
+
+# --- User and their AKs ------------------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    email: str | None = Field(default=None, max_length=254, unique=True, index=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: str = Field(max_length=16)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    disabled: bool = False
+    erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class UserAk(SQLModel, table=True):
+    """Which AKs a user belongs to: an organiser's AKs, a volunteer's one AK."""
+
+    __tablename__ = "user_ak"
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    ak_id: int = Field(foreign_key="ak.id", primary_key=True)
+
+
+class UserPublic(SQLModel):
+    id: int
+    name: str
+    role: str
+
+
+class MePublic(SQLModel):
+    id: int
+    name: str
+    role: str
+    aks: list[str]
+
+
+# --- Sessions ---------------------------------------------------------------------------
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in device. Only a digest of the opaque token is stored."""
+
+    __tablename__ = "auth_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # A password-only session of a user who must still enrol TOTP: it may only enrol.
+    totp_pending: bool = False
+
+
+class LoginIn(SQLModel):
+    model_config = STRICT
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+    totp: str | None = Field(default=None, max_length=32)  # a TOTP or a recovery code
+
+
+class TokenPublic(SQLModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+# --- Invites ---------------------------------------------------------------------------
+
+
+class Invite(SQLModel, table=True):
+    """A join link for volunteers of one AK; only a digest of its code is stored."""
+
+    __tablename__ = "invite"
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    ak_id: int = Field(foreign_key="ak.id", index=True)
+    created_by: int | None = Field(default=None, foreign_key="user_account.id")
+    max_uses: int = Field(default=1, ge=1)
+    uses: int = 0
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class InviteCreate(SQLModel):
+    model_config = STRICT
+    ak: str = Field(max_length=40)
+    max_uses: int = Field(default=1, ge=1, le=500)
+    expires_in_days: int = Field(default=7, ge=1, le=7)
+
+
+class InviteCreated(SQLModel):
+    """The only answer that carries the code: the 201 to the invite's creator."""
+
+    id: int
+    code: str
+    url: str
+    expires_at: datetime
+    max_uses: int
+    qr_svg: str
+
+
+class InvitePublic(SQLModel):
+    id: int
+    ak: str
+    created_at: datetime
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    revoked: bool
+
+
+class RedeemIn(SQLModel):
+    model_config = STRICT
+    code: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=80)
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("Skriv ditt namn.")
+        return value
+
+
+# --- Login throttling ------------------------------------------------------------------
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed sign-in, kept in the database so every API process sees it."""
+
+    __tablename__ = "login_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    # Keyed digest of the normalised e-mail: throttles unknown addresses too, stores no e-mail.
+    account_key: str = Field(max_length=64, index=True)
+    ip: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# --- TOTP and recovery codes -----------------------------------------------------------
+
+
+class TotpFactor(SQLModel, table=True):
+    """A user's TOTP secret; usable for sign-in once confirmed with a first code."""
+
+    __tablename__ = "totp_factor"
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    secret: str = Field(max_length=64)
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The last accepted 30-second step: a code is never accepted twice.
+    last_step: int | None = None
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class RecoveryCode(SQLModel, table=True):
+    __tablename__ = "recovery_code"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class TotpEnrolment(SQLModel):
+    """Shown once to the user who enrols, so the authenticator app can be set up."""
+
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+class TotpVerifyIn(SQLModel):
+    model_config = STRICT
+    code: str = Field(min_length=6, max_length=8)
+
+
+class RecoveryCodes(SQLModel):
+    recovery_codes: list[str]
+
+
+# --- Users (management) ----------------------------------------------------------------
+
+
+class UserListItem(UserPublic):
+    """A row of GET /api/users: the contract's id, name, role, and whether it is switched off."""
+
+    disabled: bool = False
+
+
+class UserDetail(SQLModel):
+    id: int
+    name: str
+    role: str
+    aks: list[str]
+    email: str | None
+    disabled: bool
+    erased: bool
+    totp_enabled: bool
+    created_at: datetime
+
+
+class UserUpdate(SQLModel):
+    model_config = STRICT
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    disabled: bool | None = None
+
+
+class UserAksUpdate(SQLModel):
+    model_config = STRICT
+    aks: list[str] = Field(min_length=1, max_length=20)
+
+
+class AccountCreate(SQLModel):
+    model_config = STRICT
+    email: str = Field(max_length=254, regex=r"^[^@\s]+@[^@\s]+$")
+    password: str = Field(min_length=10, max_length=1024)
+    name: str = Field(min_length=1, max_length=80)
+    role: Role = Role.organiser
+    aks: list[str] = Field(default_factory=list, max_length=20)
+
+
+# --- Audit log -------------------------------------------------------------------------
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who read or changed people's data, what, and when."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    action: str = Field(max_length=40)
+    target_user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    ak: str | None = Field(default=None, max_length=40)
+    # Which fields or counts; never a secret, never the data itself.
+    detail: str | None = Field(default=None, max_length=200)
+
+
+class AuditEventPublic(SQLModel):
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    target_user_id: int | None
+    ak: str | None
+    detail: str | None

@@ -1,0 +1,195 @@
+"""Tables for door logs, their rollups, topics, assignments, paper tallies and the register.
+
+A door log records that a door was knocked, where and about what: never who answered.
+The rollups are kept in the same transaction as the logs, so totals never scan door_log.
+"""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from api.core.db import UTCDateTime, utcnow
+from api.core.types import MAX_ID
+from api.models.base import STRICT
+
+
+class Outcome(StrEnum):
+    conversation = "conversation"
+    not_home = "not_home"
+    declined = "declined"
+    no_access = "no_access"
+
+
+class Source(StrEnum):
+    app = "app"
+    paper = "paper"
+
+
+# --- Door log ---------------------------------------------------------------------------
+
+
+class DoorLog(SQLModel, table=True):
+    __tablename__ = "door_log"
+    __table_args__ = (Index("ix_door_log_skew", "clock_skew", "district_id"),)
+    # The client's UUID: unique in the database, so a resend can never make a second row.
+    id: uuid.UUID = Field(primary_key=True)
+    district_id: int = Field(foreign_key="district.id")
+    user_id: int = Field(foreign_key="user_account.id")
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The Stockholm day the log counts on: of occurred_at, or of received_at when skewed.
+    counted_on: date
+    clock_skew: bool = False
+    outcome: str = Field(max_length=16)
+    # Topic slugs, sorted and comma-joined: a short list from the staff-edited topic table.
+    topics: str = Field(default="", max_length=400)
+    new_member: bool = False
+    left_material: bool = False
+    source: str = Field(default=Source.app, max_length=8)
+    tally_id: int | None = Field(default=None, foreign_key="tally.id", index=True)
+    voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    voided_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class VoidPublic(SQLModel):
+    id: uuid.UUID
+    voided_at: datetime
+
+
+class SkewedLogPublic(SQLModel):
+    id: uuid.UUID
+    district_id: int
+    user_id: int
+    occurred_at: datetime
+    received_at: datetime
+    counted_on: date
+    outcome: str
+    voided: bool
+
+
+# --- Rollups: counts per outcome, kept in the logs' transaction -------------------------
+
+
+class OutcomeCounts(SQLModel):
+    """The counters every door rollup keeps: one per outcome, plus sign-ups and material."""
+
+    conversation: int = 0
+    not_home: int = 0
+    declined: int = 0
+    no_access: int = 0
+    new_member: int = 0
+    left_material: int = 0
+
+
+class DoorCountDay(OutcomeCounts, table=True):
+    """Per district and Stockholm day: the base of every view."""
+
+    __tablename__ = "door_count_day"
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    day: date = Field(primary_key=True)
+
+
+class DoorCountYear(OutcomeCounts, table=True):
+    """Per district and year: /api/totals reads at most one row per district."""
+
+    __tablename__ = "door_count_year"
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    year: int = Field(primary_key=True)
+
+
+class DoorCountUserDay(OutcomeCounts, table=True):
+    """Per district, day and volunteer (app logs only; paper tallies have no volunteer)."""
+
+    __tablename__ = "door_count_user_day"
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+
+
+class TopicCountDay(SQLModel, table=True):
+    """Per district, day and topic: how many logs raised the topic."""
+
+    __tablename__ = "topic_count_day"
+    district_id: int = Field(foreign_key="district.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    topic: str = Field(max_length=40, primary_key=True)
+    n: int = 0
+
+
+# --- Assignments ------------------------------------------------------------------------
+
+
+class Assignment(SQLModel, table=True):
+    __tablename__ = "assignment"
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    created_by: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class AssignmentCreate(SQLModel):
+    model_config = STRICT
+    district_id: int = Field(ge=1, le=MAX_ID)
+    user_id: int = Field(ge=1, le=MAX_ID)
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+# --- Paper tallies ----------------------------------------------------------------------
+
+
+class Tally(SQLModel, table=True):
+    __tablename__ = "tally"
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(foreign_key="district.id", index=True)
+    day: date
+    conversation: int = 0
+    not_home: int = 0
+    declined: int = 0
+    no_access: int = 0
+    new_members: int = 0
+    left_material: int = 0
+    created_by: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    voided_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+MAX_TALLY_DOORS = 5000
+
+
+class TallyCreate(SQLModel):
+    model_config = STRICT
+    district_id: int = Field(ge=1, le=MAX_ID)
+    date: date
+    conversation: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    not_home: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    declined: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    no_access: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    new_members: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    left_material: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+
+
+class TallyPublic(SQLModel):
+    id: int
+    district_id: int
+    date: date
+    conversation: int
+    not_home: int
+    declined: int
+    no_access: int
+    new_members: int
+    left_material: int
+    created_by: int
+    created_at: datetime
+    voided_at: datetime | None

@@ -1,0 +1,68 @@
+"""The year's figures as CSV (Swedish spreadsheet locale) and XLSX.
+
+Who sees what follows PRODUCT.md: totals per AK go to every signed-in user; the per-district
+and per-week tables only cover AKs the caller organises (staff: every AK).
+"""
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from api.totals.dashboard import AK_HEADERS, DISTRICT_HEADERS, WEEK_HEADERS
+
+SECTIONS = (
+    ("ak", "Per arbetarekommun", AK_HEADERS),
+    ("district", "Per valdistrikt", DISTRICT_HEADERS),
+    ("week", "Per vecka", WEEK_HEADERS),
+)
+
+
+def _csv_cell(value: Any) -> Any:
+    # A Swedish spreadsheet reads "0,45" as a number and "0.45" as text.
+    if isinstance(value, float):
+        return f"{value:.4f}".replace(".", ",")
+    return "" if value is None else value
+
+
+def to_csv(year: int, tables: dict[str, list[list[Any]]]) -> bytes:
+    """UTF-8 with BOM and `;`: opens straight in Excel or LibreOffice set to Swedish.
+
+    Three sections, each a title row, a header row and its rows, separated by an empty row.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([f"Knacka – resultat {year}"])
+    for key, title, headers in SECTIONS:
+        writer.writerow([])
+        writer.writerow([title])
+        writer.writerow(headers)
+        writer.writerows([_csv_cell(v) for v in row] for row in tables[key])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(year: int, tables: dict[str, list[list[Any]]]) -> bytes:
+    """One sheet per table; the header row bold, shares formatted as per cent."""
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for key, title, headers in SECTIONS:
+        sheet = book.create_sheet(title)
+        sheet.append(headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in tables[key]:
+            sheet.append(row)
+        for index, header in enumerate(headers, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = max(12, len(header) + 2)
+            if header.startswith("Andel"):
+                for cell in sheet[letter][1:]:
+                    cell.number_format = "0.0%"
+        sheet.freeze_panes = "A2"
+    book.properties.title = f"Knacka – resultat {year}"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
