@@ -24,7 +24,7 @@ from api.web.static import mount_pwa
 
 
 class CountsChanged:
-    """The live hook: api.events calls it after every commit that changed counts of a year."""
+    """The live hook: api.live.events calls it after every commit that changed counts of a year."""
 
     def __init__(self, live: Live, engine: Engine) -> None:
         self.live = live

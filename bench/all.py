@@ -1,4 +1,4 @@
-"""Every benchmark of ENGINEERING.md in one run, each beside a baseline, against its target.
+"""Every benchmark of docs/ENGINEERING.md in one run, each beside a baseline, against its target.
 
 Runs the benchmark modules of this tree and, with --baseline REF, the same modules against that
 git revision's app (checked out into a temporary worktree, same virtualenv, this tree's bench/

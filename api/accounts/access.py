@@ -1,11 +1,11 @@
 """The app's dependency vocabulary: SessionDep, CurrentUser, CurrentStaff ..."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -14,8 +14,8 @@ from api.accounts.sessions import SessionFacts, find_session_facts
 from api.accounts.users import user_ak_slugs
 from api.core.config import Settings
 from api.core.db import utcnow
-from api.core.errors import KnackaError
-from api.core.types import MAX_ID
+from api.core.errors import Forbidden, KnackaError, NotAuthenticated, NotFound
+from api.core.types import RowId
 from api.models.accounts import AuthSession, Invite, Role, User
 from api.models.plan import Ak
 from api.plan.catalogue import get_ak_by_slug
@@ -47,6 +47,11 @@ SessionDep = Annotated[Session, Depends(get_db)]
 _bearer = HTTPBearer(auto_error=False, description="Session token from login or redeem")
 
 
+def organises(*, role: str, aks: Collection[str], ak_slug: str) -> bool:
+    """THE access rule for an AK's people and tools: staff, or an organiser of that AK."""
+    return role == Role.staff or (role == Role.organiser and ak_slug in aks)
+
+
 class Principal:
     """Who is asking: their id, role and AKs, and their session.
 
@@ -67,7 +72,7 @@ class Principal:
         return self.role == Role.staff
 
     def organises(self, ak_slug: str) -> bool:
-        return self.is_staff or (self.role == Role.organiser and ak_slug in self.aks)
+        return organises(role=self.role, aks=self.aks, ak_slug=ak_slug)
 
     @cached_property
     def user(self) -> User:
@@ -86,8 +91,8 @@ class Principal:
 
 def authenticate(session: Session, settings: Settings, token: str | None) -> Principal:
     """The principal behind a bearer token, or 401."""
-    unauthenticated = KnackaError(
-        401, "not_authenticated", "Sign in first", headers={"WWW-Authenticate": "Bearer"}
+    unauthenticated = NotAuthenticated(
+        "not_authenticated", "Sign in first", headers={"WWW-Authenticate": "Bearer"}
     )
     if not token:
         raise unauthenticated
@@ -102,6 +107,11 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Pri
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
+def principal_for_token(session: Session, settings: Settings, token: str | None) -> Principal:
+    """CurrentUser for routes that read the token themselves (the hot paths): 401, then TOTP."""
+    return refuse_pending_totp(authenticate(session, settings, token))
+
+
 def get_principal_enrolling(
     session: SessionDep, settings: SettingsDep, credentials: BearerCredentials
 ) -> Principal:
@@ -114,8 +124,8 @@ CurrentUserEnrolling = Annotated[Principal, Depends(get_principal_enrolling)]
 
 def refuse_pending_totp(principal: Principal) -> Principal:
     if principal.facts.totp_pending:
-        raise KnackaError(
-            403, "totp_enrolment_required", "Slå på tvåstegsverifiering innan du fortsätter."
+        raise Forbidden(
+            "totp_enrolment_required", "Slå på tvåstegsverifiering innan du fortsätter."
         )
     return principal
 
@@ -145,7 +155,7 @@ StreamingUser = Annotated[Principal, Depends(get_streaming_principal)]
 
 async def get_staff(principal: CurrentUser) -> Principal:
     if not principal.is_staff:
-        raise KnackaError(403, "forbidden", "Only district staff may do this")
+        raise Forbidden("forbidden", "Only district staff may do this")
     return principal
 
 
@@ -160,15 +170,15 @@ async def client_ip(request: Request) -> str:
 ClientIp = Annotated[str, Depends(client_ip)]
 
 
-def ensure_organises(principal: Principal, ak_slug: str) -> None:
+def require_organiser(principal: Principal, ak_slug: str) -> None:
     """Organisers of that AK and staff pass; everyone else gets 403."""
     if not principal.organises(ak_slug):
-        raise KnackaError(403, "forbidden", "Du kan bara hantera din egen arbetarekommun.")
+        raise Forbidden("forbidden", "Du kan bara hantera din egen arbetarekommun.")
 
 
 async def get_manager(principal: CurrentUser) -> Principal:
     if principal.role not in (Role.staff, Role.organiser):
-        raise KnackaError(403, "forbidden", "Bara organisatörer och distriktet kan göra det här.")
+        raise Forbidden("forbidden", "Bara organisatörer och distriktet kan göra det här.")
     return principal
 
 
@@ -181,7 +191,7 @@ def get_managed_ak(
     principal: CurrentManager,
     ak: Annotated[str, Query(max_length=40, description="AK slug")],
 ) -> Ak:
-    ensure_organises(principal, ak)
+    require_organiser(principal, ak)
     return get_ak_by_slug(session=session, slug=ak)
 
 
@@ -191,7 +201,7 @@ ManagedAk = Annotated[Ak, Depends(get_managed_ak)]
 
 def _hidden(kind: str) -> KnackaError:
     # Someone else's object answers as if it did not exist: no field, not even existence, leaks.
-    return KnackaError(404, f"{kind}_not_found", "Finns inte.")
+    return NotFound(f"{kind}_not_found", "Finns inte.")
 
 
 def may_manage_user(principal: Principal, target: User, target_aks: list[str]) -> bool:
@@ -214,7 +224,7 @@ class ManagedUserRef:
 def get_managed_user(
     session: SessionDep,
     principal: CurrentManager,
-    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    user_id: RowId,
 ) -> ManagedUserRef:
     target = session.get(User, user_id)
     if target is None:
@@ -231,7 +241,7 @@ ManagedUser = Annotated[ManagedUserRef, Depends(get_managed_user)]
 def get_managed_invite(
     session: SessionDep,
     principal: CurrentManager,
-    invite_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    invite_id: RowId,
 ) -> Invite:
     invite = session.get(Invite, invite_id)
     if invite is None:

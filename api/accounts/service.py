@@ -1,6 +1,6 @@
 """Keyword-only queries and writes for invites, throttling, TOTP, user management and audit.
 
-Like api/crud.py: functions take the session explicitly; the route commits once per request.
+Like every domain service: functions take the session explicitly; the route commits once per request.
 """
 
 import math
@@ -8,12 +8,12 @@ import secrets
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from api.accounts.users import normalise_email, user_ak_slugs
+from api.accounts.users import normalise_email
 from api.core.db import utcnow
-from api.core.errors import KnackaError
+from api.core.errors import BadRequest, Conflict, Gone, TooManyRequests
 from api.core.security import new_token, token_digest
 from api.models.accounts import (
     AuditEvent,
@@ -93,10 +93,6 @@ def list_invites(*, session: Session, ak: Ak) -> list[Invite]:
     return list(session.exec(query).all())
 
 
-def get_invite(*, session: Session, invite_id: int) -> Invite | None:
-    return session.get(Invite, invite_id)
-
-
 def revoke_invite(*, session: Session, invite: Invite) -> None:
     if invite.revoked_at is None:
         invite.revoked_at = utcnow()
@@ -111,11 +107,11 @@ def redeem_invite(
         select(Invite).where(Invite.code_hash == token_digest(code, secret_key))
     ).first()
     if invite is None:
-        raise KnackaError(400, "invite_invalid", "Inbjudan finns inte. Be om en ny länk.")
+        raise BadRequest("invite_invalid", "Inbjudan finns inte. Be om en ny länk.")
     if invite.revoked_at is not None:
-        raise KnackaError(410, "invite_revoked", "Inbjudan är återkallad. Be om en ny länk.")
+        raise Gone("invite_revoked", "Inbjudan är återkallad. Be om en ny länk.")
     if invite.expires_at <= now:
-        raise KnackaError(410, "invite_expired", "Inbjudan har gått ut. Be om en ny länk.")
+        raise Gone("invite_expired", "Inbjudan har gått ut. Be om en ny länk.")
     # One conditional UPDATE: two phones redeeming at once cannot both take the last use.
     taken = session.execute(
         update(Invite)
@@ -127,7 +123,7 @@ def redeem_invite(
         .values(uses=col(Invite.uses) + 1)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise KnackaError(410, "invite_used_up", "Inbjudan är redan använd. Be om en ny länk.")
+        raise Gone("invite_used_up", "Inbjudan är redan använd. Be om en ny länk.")
     user = User(name=name, role=Role.volunteer)
     session.add(user)
     session.flush()
@@ -175,8 +171,7 @@ def check_login_throttle(
         )
         if len(times) >= limit:
             seconds = _retry_after(times, limit, window, now)
-            raise KnackaError(
-                429,
+            raise TooManyRequests(
                 "too_many_attempts",
                 "För många misslyckade inloggningar. Vänta en stund och försök igen.",
                 headers={"Retry-After": str(seconds)},
@@ -208,7 +203,7 @@ def has_totp(*, session: Session, user: User) -> bool:
 def start_totp_enrolment(*, session: Session, user: User) -> TotpFactor:
     factor = get_totp(session=session, user=user)
     if factor is not None and factor.confirmed_at is not None:
-        raise KnackaError(409, "totp_already_enabled", "Tvåstegsverifiering är redan på.")
+        raise Conflict("totp_already_enabled", "Tvåstegsverifiering är redan på.")
     assert user.id is not None
     if factor is None:
         factor = TotpFactor(user_id=user.id, secret=pyotp.random_base32())
@@ -236,9 +231,9 @@ def confirm_totp_enrolment(
 ) -> list[str]:
     factor = get_totp(session=session, user=user)
     if factor is None or factor.confirmed_at is not None:
-        raise KnackaError(409, "totp_not_pending", "Börja med att lägga till tvåstegsverifiering.")
+        raise Conflict("totp_not_pending", "Börja med att lägga till tvåstegsverifiering.")
     if not _accept_totp_code(factor, code.strip(), now):
-        raise KnackaError(400, "totp_invalid", "Koden stämmer inte. Skriv koden från appen.")
+        raise BadRequest("totp_invalid", "Koden stämmer inte. Skriv koden från appen.")
     factor.confirmed_at = now
     session.add(factor)
     return new_recovery_codes(session=session, user=user, secret_key=secret_key)
@@ -307,10 +302,6 @@ def revoke_all_sessions(*, session: Session, user_id: int) -> int:
 # --- Users -----------------------------------------------------------------------------
 
 
-def get_user(*, session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
-
-
 def list_users_of_ak(*, session: Session, ak: Ak) -> list[User]:
     query = (
         select(User)
@@ -319,10 +310,6 @@ def list_users_of_ak(*, session: Session, ak: Ak) -> list[User]:
         .order_by(User.name, col(User.id))
     )
     return list(session.exec(query).all())
-
-
-def count_users(*, session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(User)).one())
 
 
 def set_user_aks(*, session: Session, user: User, slugs: list[str]) -> None:
@@ -352,7 +339,3 @@ def erase_user(*, session: Session, user: User, now: datetime) -> None:
     remove_totp(session=session, user=user)
     assert user.id is not None
     revoke_all_sessions(session=session, user_id=user.id)
-
-
-def user_aks(*, session: Session, user: User) -> list[str]:
-    return user_ak_slugs(session=session, user=user)

@@ -1,6 +1,6 @@
 from sqlmodel import Session, col, select
 
-from api.core.errors import KnackaError
+from api.core.errors import Conflict, Invalid
 from api.core.security import hash_password
 from api.models.accounts import Role, User, UserAk
 from api.models.plan import Ak
@@ -37,13 +37,13 @@ def create_account(
 ) -> User:
     """A staff member or organiser who signs in with e-mail and password."""
     if role not in (Role.staff, Role.organiser):
-        raise KnackaError(422, "invalid_role", "Accounts with a password are staff or organisers")
+        raise Invalid("invalid_role", "Accounts with a password are staff or organisers")
     if role == Role.organiser and not aks:
-        raise KnackaError(422, "ak_required", "An organiser needs at least one AK")
+        raise Invalid("ak_required", "An organiser needs at least one AK")
     if len(password) < 10:
-        raise KnackaError(422, "weak_password", "The password needs at least 10 characters")
+        raise Invalid("weak_password", "The password needs at least 10 characters")
     if get_user_by_email(session=session, email=email) is not None:
-        raise KnackaError(409, "email_taken", "A user with that e-mail exists")
+        raise Conflict("email_taken", "A user with that e-mail exists")
     user = User(
         name=name, email=normalise_email(email), password_hash=hash_password(password), role=role
     )

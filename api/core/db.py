@@ -4,14 +4,13 @@ import logging
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import SQLModel, create_engine
 
 log = logging.getLogger("knacka.db")
 
@@ -91,11 +90,6 @@ def make_engine(url: str, *, checkpoint_in_background: bool = False) -> Engine:
         _install_write_lock(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-
-
-def session_scope(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 # SQLite admits one writer; the others poll with growing sleeps (up to 100 ms each), which

@@ -1,19 +1,22 @@
 """One error type with a stable code; one handler renders every error as {detail, code}."""
 
+import json
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 log = logging.getLogger("knacka.errors")
 
 DATABASE_RETRY_AFTER_SECONDS = 5
+INTERNAL_ERROR = "Internal error"
 
 
 class ErrorOut(BaseModel):
@@ -42,22 +45,100 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 class KnackaError(Exception):
+    """An error the client should see: an HTTP status, a stable `code` and a message."""
+
+    status_code = 400
+
     def __init__(
         self,
-        status_code: int,
+        status_code: int | None,
         code: str,
         detail: str,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
-        self.status_code = status_code
+        self.status_code = status_code or type(self).status_code
         self.code = code
         self.detail = detail
         self.headers = headers
 
 
+class _Named(KnackaError):
+    """A KnackaError whose status is its class: `raise Forbidden("forbidden", "…")`."""
+
+    def __init__(self, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(None, code, detail, headers)
+
+
+class BadRequest(_Named):
+    status_code = 400
+
+
+class NotAuthenticated(_Named):
+    status_code = 401
+
+
+class Forbidden(_Named):
+    status_code = 403
+
+
+class NotFound(_Named):
+    status_code = 404
+
+
+class Conflict(_Named):
+    status_code = 409
+
+
+class Gone(_Named):
+    status_code = 410
+
+
+class PayloadTooLarge(_Named):
+    status_code = 413
+
+
+class Invalid(_Named):
+    """Refused by a rule beyond the schema (the schema's own refusals are 422 validation_error)."""
+
+    status_code = 422
+
+
+class TooManyRequests(_Named):
+    status_code = 429
+
+
 def not_found(code: str, detail: str) -> KnackaError:
-    return KnackaError(404, code, detail)
+    return NotFound(code, detail)
+
+
+def error_body(code: str, detail: Any) -> bytes:
+    """Every error body Knacka sends, handlers and raw ASGI answers (413, 500) alike."""
+    return json.dumps(
+        {"detail": detail, "code": code}, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+
+
+def error_response(
+    status: int, code: str, detail: Any, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(error_body(code, detail), status, headers, media_type="application/json")
+
+
+async def send_error(send: Send, status: int, code: str, detail: str) -> None:
+    """The same body, for middleware that answers before (or instead of) the app."""
+    body = error_body(code, detail)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 _HTTP_CODES = {
@@ -72,47 +153,37 @@ _HTTP_CODES = {
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KnackaError)
-    async def _knacka_error(request: Request, exc: KnackaError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": exc.detail, "code": exc.code},
-            status_code=exc.status_code,
-            headers=exc.headers,
-        )
+    async def _knacka_error(request: Request, exc: KnackaError) -> Response:
+        return error_response(exc.status_code, exc.code, exc.detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         # Only the location and message: never echo the submitted input back.
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        return JSONResponse({"detail": errors, "code": "validation_error"}, status_code=422)
+        return error_response(422, "validation_error", errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return JSONResponse(
-            {"detail": exc.detail, "code": code},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+        return error_response(exc.status_code, code, exc.detail, getattr(exc, "headers", None))
 
-    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
         # The database is down or busy: nothing was stored, so the client retries the same ids.
         log.warning("database unavailable: %s: %s", type(exc).__name__, str(exc).split("\n")[0])
-        return JSONResponse(
-            {
-                "detail": "The database is unavailable, try again shortly",
-                "code": "database_unavailable",
-            },
-            status_code=503,
-            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        return error_response(
+            503,
+            "database_unavailable",
+            "The database is unavailable, try again shortly",
+            {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
 
     for exc_class in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(exc_class, _database_unavailable)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         # A generic body: the traceback goes to the server log, never to the client.
-        return JSONResponse({"detail": "Internal error", "code": "internal_error"}, status_code=500)
+        return error_response(500, "internal_error", INTERNAL_ERROR)

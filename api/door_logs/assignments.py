@@ -4,8 +4,8 @@ from datetime import date
 
 from sqlmodel import Session, col, or_, select
 
-from api.accounts.access import Principal
-from api.core.errors import KnackaError, not_found
+from api.accounts.access import Principal, require_organiser
+from api.core.errors import Invalid, not_found
 from api.models.accounts import Role, User
 from api.models.door_logs import Assignment, AssignmentCreate
 from api.models.plan import Ak, District
@@ -22,11 +22,6 @@ def district_with_ak(*, session: Session, district_id: int) -> tuple[District, A
     return row
 
 
-def require_organiser(principal: Principal, ak_slug: str) -> None:
-    if not principal.organises(ak_slug):
-        raise KnackaError(403, "forbidden", "Only an organiser of this AK or staff may do this")
-
-
 def create_assignment(
     *, session: Session, principal: Principal, assignment_in: AssignmentCreate
 ) -> tuple[Assignment, District, Ak]:
@@ -36,10 +31,10 @@ def create_assignment(
     if user is None or user.erased_at is not None or user.disabled:
         raise not_found("user_not_found", "No such user")
     if user.role != Role.volunteer:
-        raise KnackaError(422, "not_a_volunteer", "Only volunteers are assigned districts")
+        raise Invalid("not_a_volunteer", "Only volunteers are assigned districts")
     starts, ends = assignment_in.starts_on, assignment_in.ends_on
     if starts is not None and ends is not None and ends < starts:
-        raise KnackaError(422, "invalid_period", "The period ends before it starts")
+        raise Invalid("invalid_period", "The period ends before it starts")
     assignment = Assignment(
         district_id=assignment_in.district_id,
         user_id=assignment_in.user_id,

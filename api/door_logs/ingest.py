@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
-from api.core.errors import KnackaError, not_found
+from api.accounts.access import organises
+from api.core.errors import Forbidden, PayloadTooLarge, not_found
 from api.core.stockholm import stockholm_day
 from api.door_logs.rollups import ak_t, apply_to_rollups, assignment_t, district_t, door_log
 from api.door_logs.sql import active_topic_slugs, district_ak_slugs, insert_logs
@@ -169,7 +170,7 @@ class IngestResult:
 
 def check_batch_size(items: list[Any]) -> None:
     if len(items) > MAX_BATCH:
-        raise KnackaError(413, "payload_too_large", f"At most {MAX_BATCH} logs a batch")
+        raise PayloadTooLarge("payload_too_large", f"At most {MAX_BATCH} logs a batch")
 
 
 @dataclass
@@ -336,13 +337,11 @@ def void_log(
     ).first()
     if row is None:
         raise not_found("log_not_found", "No such log")
-    organiser = caller.role == Role.staff or (
-        caller.role == Role.organiser and row.slug in caller.aks
-    )
+    organiser = organises(role=caller.role, aks=caller.aks, ak_slug=row.slug)
     author_in_time = row.user_id == caller.user_id and now - row.received_at <= window
     if not organiser and not author_in_time:
         code = "void_window_passed" if row.user_id == caller.user_id else "forbidden"
-        raise KnackaError(403, code, "You may not void this log")
+        raise Forbidden(code, "You may not void this log")
     if row.voided_at is not None:
         return Voided(log_id, row.voided_at, row.counted_on.year, changed=False)
     # The guard on voided_at makes a concurrent second void a no-op, never a double decrement.

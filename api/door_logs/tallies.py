@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from api.accounts.access import Principal
-from api.core.errors import KnackaError, not_found
+from api.accounts.access import Principal, require_organiser
+from api.core.errors import Invalid, not_found
 from api.core.stockholm import stockholm_noon, stockholm_today
-from api.door_logs.assignments import district_with_ak, require_organiser
+from api.door_logs.assignments import district_with_ak
 from api.door_logs.ingest import void_rows
 from api.door_logs.rollups import apply_to_rollups, door_log
 from api.models.door_logs import MAX_TALLY_DOORS, Outcome, Source, Tally, TallyCreate
@@ -29,17 +29,17 @@ def create_tally(
     _, ak = district_with_ak(session=session, district_id=tally_in.district_id)
     require_organiser(principal, ak.slug)
     if tally_in.date > stockholm_today(now) or tally_in.date.year < EARLIEST_YEAR:
-        raise KnackaError(422, "invalid_date", "Choose a date that has passed")
+        raise Invalid("invalid_date", "Choose a date that has passed")
     counts = {o: getattr(tally_in, o.value) for o in Outcome}
     doors = sum(counts.values())
     if doors == 0:
-        raise KnackaError(422, "empty_tally", "Enter at least one door")
+        raise Invalid("empty_tally", "Enter at least one door")
     if doors > MAX_TALLY_DOORS:
-        raise KnackaError(422, "invalid_tally", f"At most {MAX_TALLY_DOORS} doors a tally")
+        raise Invalid("invalid_tally", f"At most {MAX_TALLY_DOORS} doors a tally")
     if tally_in.new_members > counts[Outcome.conversation]:
-        raise KnackaError(422, "invalid_tally", "New members join in conversations")
+        raise Invalid("invalid_tally", "New members join in conversations")
     if tally_in.left_material > doors:
-        raise KnackaError(422, "invalid_tally", "Material was left at more doors than knocked")
+        raise Invalid("invalid_tally", "Material was left at more doors than knocked")
     tally = Tally(
         district_id=tally_in.district_id,
         day=tally_in.date,

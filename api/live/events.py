@@ -36,3 +36,13 @@ def counts_changed(app_state: Any, years: Iterable[int], *, announced: bool = Fa
             # The write is committed: answering 503 would only make the phone resend it. A lost
             # announcement costs the streams freshness until their next event or reconnect.
             log.warning("could not announce changed counts of %s: %s", year, exc)
+
+
+def commit_and_announce(app_state: Any, session: Session, years: Iterable[int]) -> None:
+    """How every request that changes counts ends: announce within the transaction where the
+    database can (PostgreSQL NOTIFY), commit, then announce what was not announced yet."""
+    changed = sorted(set(years))
+    announced = announce_in_transaction(app_state, session, changed)
+    session.commit()
+    if changed:
+        counts_changed(app_state, changed, announced=announced)

@@ -11,7 +11,8 @@ from pydantic import Field as PydanticField
 from sqlmodel import Session, select
 
 from api.core.db import utcnow
-from api.core.errors import KnackaError
+from api.core.errors import Conflict, Invalid
+from api.core.types import Slug
 from api.models.plan import Ak, District, Goal
 
 Name = Annotated[
@@ -32,7 +33,7 @@ class GoalIn(BaseModel):
 
 class DistrictCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ak: Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+    ak: Slug
     code: Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
     name: Name
     prioritised: bool = False
@@ -65,11 +66,9 @@ def set_goal(*, session: Session, ak: Ak, year: int, goal_in: GoalIn) -> Goal:
 
 def create_district(*, session: Session, ak: Ak, district_in: DistrictCreate) -> District:
     if not district_in.code.startswith(ak.kommun_code):
-        raise KnackaError(
-            422, "code_not_in_kommun", f"Koden ska börja med kommunkoden {ak.kommun_code}."
-        )
+        raise Invalid("code_not_in_kommun", f"Koden ska börja med kommunkoden {ak.kommun_code}.")
     if session.exec(select(District).where(District.code == district_in.code)).first():
-        raise KnackaError(409, "district_code_taken", "Det finns redan ett valdistrikt med koden.")
+        raise Conflict("district_code_taken", "Det finns redan ett valdistrikt med koden.")
     assert ak.id is not None
     district = District(
         ak_id=ak.id,

@@ -3,7 +3,7 @@
 from sqlmodel import Session, col, select
 
 from api.core.db import utcnow
-from api.core.errors import KnackaError, not_found
+from api.core.errors import Conflict, not_found
 from api.models.plan import Topic, TopicCreate, TopicUpdate
 
 DEFAULT_TOPICS = [
@@ -37,7 +37,7 @@ def list_topics(*, session: Session, include_retired: bool = False) -> list[Topi
 
 def create_topic(*, session: Session, topic_in: TopicCreate) -> Topic:
     if session.get(Topic, topic_in.slug) is not None:
-        raise KnackaError(409, "topic_exists", "A topic with that slug exists")
+        raise Conflict("topic_exists", "A topic with that slug exists")
     last = session.exec(select(Topic.position).order_by(col(Topic.position).desc())).first()
     topic = Topic(slug=topic_in.slug, label=topic_in.label, position=(last or 0) + 1)
     session.add(topic)

@@ -1,13 +1,12 @@
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, status
 from sqlmodel import SQLModel
 
 from api.accounts import service as accounts
-from api.accounts.access import CurrentUser, SessionDep
+from api.accounts.access import CurrentUser, SessionDep, require_organiser
 from api.core.stockholm import stockholm_today
-from api.core.types import MAX_ID, SLUG_PATTERN
+from api.core.types import AkSlug, RowId
 from api.door_logs import assignments
 from api.models.accounts import User, UserPublic
 from api.models.door_logs import AssignmentCreate
@@ -15,8 +14,6 @@ from api.models.plan import DistrictPublic
 from api.plan.catalogue import get_ak_by_slug
 from api.routes.districts import district_public
 from api.totals.queries import progress
-
-RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 router = APIRouter(tags=["assignments"])
 
@@ -77,10 +74,10 @@ def delete_assignment(
 def list_assignments(
     session: SessionDep,
     principal: CurrentUser,
-    ak: Annotated[str, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug")],
+    ak: AkSlug,
 ) -> list[AssignmentPublic]:
     the_ak = get_ak_by_slug(session=session, slug=ak)
-    assignments.require_organiser(principal, the_ak.slug)
+    require_organiser(principal, the_ak.slug)
     out = []
     for a, district, user in assignments.list_for_ak(session=session, ak=the_ak):
         assert a.id is not None and user.id is not None

@@ -8,7 +8,7 @@ from api.accounts.access import ClientIp, CurrentUser, CurrentUserEnrolling, Ses
 from api.accounts.sessions import create_session, revoke_session
 from api.accounts.users import get_user_by_email, user_ak_slugs
 from api.core.db import utcnow
-from api.core.errors import ErrorOut, KnackaError
+from api.core.errors import Conflict, ErrorOut, Forbidden, KnackaError, NotAuthenticated
 from api.core.qr import qr_svg
 from api.core.security import verify_password
 from api.models.accounts import (
@@ -29,7 +29,7 @@ PENDING_TOTP_TTL = timedelta(minutes=30)
 
 
 def _invalid(code: str = "invalid_credentials") -> KnackaError:
-    return KnackaError(401, code, "Fel e-post eller lösenord.")
+    return NotAuthenticated(code, "Fel e-post eller lösenord.")
 
 
 @router.post(
@@ -60,13 +60,13 @@ def login(body: LoginIn, session: SessionDep, settings: SettingsDep, ip: ClientI
     totp_pending = False
     if accounts.has_totp(session=session, user=user):
         if not body.totp:
-            raise KnackaError(401, "totp_required", "Skriv koden från din app.")
+            raise NotAuthenticated("totp_required", "Skriv koden från din app.")
         if not accounts.verify_second_factor(
             session=session, user=user, code=body.totp, secret_key=settings.secret_key, now=now
         ):
             accounts.record_login_failure(session=session, key=key, ip=ip, now=now)
             session.commit()
-            raise KnackaError(401, "totp_invalid", "Koden stämmer inte. Försök igen.")
+            raise NotAuthenticated("totp_invalid", "Koden stämmer inte. Försök igen.")
     elif settings.require_totp:
         totp_pending = True
     accounts.clear_login_failures(session=session, key=key, older_than=now - window)
@@ -132,7 +132,7 @@ def me(principal: CurrentUserEnrolling) -> MePublic:
 
 def _ensure_password_account(principal: CurrentUserEnrolling) -> None:
     if principal.role not in (Role.staff, Role.organiser):
-        raise KnackaError(403, "forbidden", "Tvåstegsverifiering gäller bara konton med lösenord.")
+        raise Forbidden("forbidden", "Tvåstegsverifiering gäller bara konton med lösenord.")
 
 
 @router.post("/auth/totp", status_code=status.HTTP_201_CREATED)
@@ -181,7 +181,7 @@ def renew_recovery_codes(
     """Ten new codes; the old ones stop working."""
     _ensure_password_account(principal)
     if not accounts.has_totp(session=session, user=principal.user):
-        raise KnackaError(409, "totp_not_enabled", "Slå på tvåstegsverifiering först.")
+        raise Conflict("totp_not_enabled", "Slå på tvåstegsverifiering först.")
     codes = accounts.new_recovery_codes(
         session=session, user=principal.user, secret_key=settings.secret_key
     )

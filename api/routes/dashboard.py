@@ -1,17 +1,16 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.accounts.access import CurrentStaff, SessionDep
 from api.core.db import utcnow
+from api.core.types import Year
 from api.totals import dashboard
 
 router = APIRouter(tags=["totals"])
 
 
 @router.get("/totals/overview")
-def totals_overview(
-    session: SessionDep, _: CurrentStaff, year: Annotated[int, Query(ge=2000, le=2100)]
-) -> dict[str, Any]:
+def totals_overview(session: SessionDep, _: CurrentStaff, year: Year) -> dict[str, Any]:
     """The staff dashboard's views: pace per AK, weeks, topics, districts not yet visited."""
     return dashboard.overview(session=session, year=year, now=utcnow())

@@ -1,16 +1,14 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.accounts.access import CurrentUser, SessionDep
+from api.core.types import Year
 from api.models.plan import Ak
 from api.plan import catalogue
 from api.totals import dashboard, exports
 
 router = APIRouter(tags=["exports"])
 
-Year = Annotated[int, Query(ge=2000, le=2100)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -1,8 +1,7 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.accounts.access import CurrentUser, SessionDep
+from api.core.types import Year
 from api.models.plan import GoalPublic
 from api.plan import catalogue
 
@@ -13,7 +12,7 @@ router = APIRouter(tags=["plan"])
 def list_goals(
     session: SessionDep,
     _: CurrentUser,
-    year: Annotated[int, Query(ge=2000, le=2100)],
+    year: Year,
 ) -> list[GoalPublic]:
     return [
         GoalPublic(ak=ak.slug, year=g.year, conversations=g.conversations, members=g.members)

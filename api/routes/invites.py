@@ -7,7 +7,7 @@ from api.accounts.access import (
     ManagedInvite,
     SessionDep,
     SettingsDep,
-    ensure_organises,
+    require_organiser,
 )
 from api.core.qr import qr_svg
 from api.models.accounts import Invite, InviteCreate, InviteCreated, InvitePublic
@@ -34,7 +34,7 @@ def create_invite(
     body: InviteCreate, session: SessionDep, settings: SettingsDep, principal: CurrentManager
 ) -> InviteCreated:
     """A join link for the AK's volunteers; the code is in this answer only."""
-    ensure_organises(principal, body.ak)
+    require_organiser(principal, body.ak)
     ak = catalogue.get_ak_by_slug(session=session, slug=body.ak)
     code, invite = accounts.create_invite(
         session=session,

@@ -3,14 +3,15 @@
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.access import SettingsDep, StreamingUser
+from api.core.types import Year
 from api.live.broker import Broker
 from api.routes.totals import TotalsPublic
 from api.totals import queries as totals
@@ -52,7 +53,7 @@ async def totals_stream(
     request: Request,
     settings: SettingsDep,
     _: StreamingUser,
-    year: Annotated[int, Query(ge=2000, le=2100)],
+    year: Year,
 ) -> StreamingResponse:
     """An event `totals` (the body of GET /api/totals) on connect and after every change.
 

@@ -1,14 +1,12 @@
 """Staff edit goals and districts; every edit wakes the live dashboards at once."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Request, status
 
 from api.accounts import service as accounts
 from api.accounts.access import CurrentStaff, SessionDep
-from api.core.errors import KnackaError
+from api.core.errors import NotFound
 from api.core.stockholm import stockholm_today
-from api.core.types import MAX_ID, SLUG_PATTERN
+from api.core.types import AkPath, RowId, YearPath
 from api.live import events
 from api.models.plan import Ak, District, DistrictPublic, GoalPublic
 from api.plan import admin as plan_admin
@@ -16,9 +14,6 @@ from api.plan.catalogue import get_ak_by_slug
 from api.routes.districts import district_public
 
 router = APIRouter(tags=["plan"])
-
-AkPath = Annotated[str, Path(max_length=40, pattern=SLUG_PATTERN)]
-YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 
 @router.put("/goals/{ak}/{year}")
@@ -40,8 +35,7 @@ def set_goal(
         ak=the_ak.slug,
         detail=f"{year}: {body.conversations} samtal, {body.members} medlemmar",
     )
-    session.commit()
-    events.counts_changed(request.app.state, [year])
+    events.commit_and_announce(request.app.state, session, [year])
     return GoalPublic(
         ak=the_ak.slug, year=year, conversations=goal.conversations, members=goal.members
     )
@@ -60,14 +54,13 @@ def create_district(
         ak=the_ak.slug,
         detail=district.code,
     )
-    session.commit()
-    events.counts_changed(request.app.state, [stockholm_today().year])
+    events.commit_and_announce(request.app.state, session, [stockholm_today().year])
     return district_public(district, the_ak.slug)
 
 
 @router.patch("/districts/{district_id}")
 def update_district(
-    district_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    district_id: RowId,
     body: plan_admin.DistrictUpdate,
     request: Request,
     session: SessionDep,
@@ -76,7 +69,7 @@ def update_district(
     """Rename, (de)prioritise, retire (active=false) or restore a district."""
     district = session.get(District, district_id)
     if district is None:
-        raise KnackaError(404, "district_not_found", "Finns inte.")
+        raise NotFound("district_not_found", "Finns inte.")
     plan_admin.update_district(session=session, district=district, update=body)
     ak = session.get(Ak, district.ak_id)
     assert ak is not None
@@ -88,6 +81,5 @@ def update_district(
         ak=slug,
         detail=f"{district.code}: " + ", ".join(body.model_dump(exclude_none=True)),
     )
-    session.commit()
-    events.counts_changed(request.app.state, [stockholm_today().year])
+    events.commit_and_announce(request.app.state, session, [stockholm_today().year])
     return district_public(district, slug)

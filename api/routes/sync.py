@@ -3,9 +3,9 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field, ValidationError
 from sqlmodel import Session, SQLModel
@@ -16,15 +16,14 @@ from api.accounts.access import (
     Principal,
     SessionDep,
     SettingsDep,
-    authenticate,
-    refuse_pending_totp,
+    principal_for_token,
+    require_organiser,
 )
 from api.core.db import utcnow
 from api.core.errors import KnackaError
 from api.core.stockholm import stockholm_today
-from api.core.types import SLUG_PATTERN
+from api.core.types import AkSlug
 from api.door_logs import ingest as door_logs
-from api.door_logs.assignments import require_organiser
 from api.door_logs.group_commit import Job
 from api.door_logs.ingest import Caller
 from api.live import events
@@ -68,7 +67,7 @@ def caller_of(principal: Principal) -> Caller:
 
 # The phones' hot route, written without a dependency tree: FastAPI's dependency solving was
 # over half the CPU of a one-log sync (docs/BENCHMARKS.md). Its work goes to the process's
-# group committer (api/group_commit.py), which commits every waiting sync in one transaction.
+# group committer (api/door_logs/group_commit.py), which commits every waiting sync in one transaction.
 # It checks exactly what CurrentUser and a `SyncIn` body parameter would (401, TOTP, 422 with
 # the body's location) and shows the same OpenAPI.
 @router.post(
@@ -121,7 +120,7 @@ def sync_job(
         refusal = exc
 
     def check(session: Session) -> CheckedSync:
-        principal = refuse_pending_totp(authenticate(session, state.settings, token))
+        principal = principal_for_token(session, state.settings, token)
         if refusal is not None:
             raise refusal
         return CheckedSync(state, caller_of(principal), batch)
@@ -160,11 +159,7 @@ def void_log(
         now=utcnow(),
         window=timedelta(minutes=settings.void_window_minutes),
     )
-    years = [voided.year] if voided.changed else []
-    announced = events.announce_in_transaction(request.app.state, session, years)
-    session.commit()
-    if years:
-        events.counts_changed(request.app.state, years, announced=announced)
+    events.commit_and_announce(request.app.state, session, [voided.year] if voided.changed else [])
     return VoidPublic(id=voided.id, voided_at=voided.voided_at)
 
 
@@ -172,7 +167,7 @@ def void_log(
 def list_skewed_logs(
     session: SessionDep,
     principal: CurrentUser,
-    ak: Annotated[str, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug")],
+    ak: AkSlug,
 ) -> list[SkewedLogPublic]:
     """Logs whose phone clock ran more than 24 h ahead: counted by when the server got them."""
     the_ak = get_ak_by_slug(session=session, slug=ak)

@@ -1,17 +1,12 @@
-from typing import Annotated
+from fastapi import APIRouter, Request, status
 
-from fastapi import APIRouter, Path, Query, Request, status
-
-from api.accounts.access import CurrentUser, SessionDep
+from api.accounts.access import CurrentUser, SessionDep, require_organiser
 from api.core.db import utcnow
-from api.core.types import MAX_ID, SLUG_PATTERN
+from api.core.types import AkSlug, RowId, Year
 from api.door_logs import tallies
-from api.door_logs.assignments import require_organiser
 from api.live import events
 from api.models.door_logs import Tally, TallyCreate, TallyPublic
 from api.plan.catalogue import get_ak_by_slug
-
-RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 router = APIRouter(tags=["tallies"])
 
@@ -25,8 +20,7 @@ def create_tally(
     body: TallyCreate, request: Request, session: SessionDep, principal: CurrentUser
 ) -> TallyPublic:
     tally = tallies.create_tally(session=session, principal=principal, tally_in=body, now=utcnow())
-    session.commit()
-    events.counts_changed(request.app.state, [tally.day.year])
+    events.commit_and_announce(request.app.state, session, [tally.day.year])
     return tally_public(tally)
 
 
@@ -34,8 +28,8 @@ def create_tally(
 def list_tallies(
     session: SessionDep,
     principal: CurrentUser,
-    ak: Annotated[str, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug")],
-    year: Annotated[int, Query(ge=2000, le=2100)],
+    ak: AkSlug,
+    year: Year,
 ) -> list[TallyPublic]:
     the_ak = get_ak_by_slug(session=session, slug=ak)
     require_organiser(principal, the_ak.slug)
@@ -52,7 +46,5 @@ def void_tally(
     tally, years = tallies.void_tally(
         session=session, principal=principal, tally_id=tally_id, now=utcnow()
     )
-    session.commit()
-    if years:
-        events.counts_changed(request.app.state, years)
+    events.commit_and_announce(request.app.state, session, years)
     return tally_public(tally)

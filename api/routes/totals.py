@@ -1,7 +1,7 @@
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Request, status
 from sqlmodel import Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
@@ -11,14 +11,13 @@ from api.accounts.access import (
     CurrentStaff,
     CurrentUser,
     SessionDep,
-    authenticate,
-    refuse_pending_totp,
+    principal_for_token,
+    require_organiser,
 )
 from api.core.db import utcnow
-from api.core.errors import KnackaError
+from api.core.errors import Forbidden, Invalid
 from api.core.stockholm import stockholm_today
-from api.core.types import SLUG_PATTERN
-from api.door_logs.assignments import require_organiser
+from api.core.types import AkSlug, Year
 from api.models.plan import (
     Ak,
     CampaignPeriod,
@@ -34,9 +33,6 @@ from api.routes.districts import district_public
 from api.totals import queries as totals
 
 router = APIRouter(tags=["totals"])
-
-Year = Annotated[int, Query(ge=2000, le=2100)]
-AkSlug = Annotated[str, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug")]
 
 
 class Figures(SQLModel):
@@ -74,7 +70,7 @@ async def get_totals(request: Request, credentials: BearerCredentials, year: Yea
 
 def _read_totals(state: Any, token: str | None, year: int) -> TotalsPublic:
     with Session(state.engine) as session:
-        refuse_pending_totp(authenticate(session, state.settings, token))
+        principal_for_token(session, state.settings, token)
         return TotalsPublic.model_validate(totals.totals(session=session, year=year))
 
 
@@ -130,7 +126,7 @@ def totals_per_topic(
 ) -> list[dict[str, Any]]:
     if ak is None:
         if not principal.is_staff:
-            raise KnackaError(403, "forbidden", "Only district staff may see every AK's topics")
+            raise Forbidden("forbidden", "Only district staff may see every AK's topics")
         return totals.per_topic(session=session, year=year, ak=None)
     return totals.per_topic(session=session, year=year, ak=_organised_ak(session, principal, ak))
 
@@ -141,7 +137,7 @@ def districts_progress(
 ) -> list[DistrictProgress]:
     the_ak = get_ak_by_slug(session=session, slug=ak)
     if the_ak.slug not in principal.aks and not principal.is_staff:
-        raise KnackaError(403, "forbidden", "Only people of this AK may see its districts")
+        raise Forbidden("forbidden", "Only people of this AK may see its districts")
     districts = list_districts(session=session, ak=the_ak)
     figures = totals.progress(
         session=session,
@@ -199,9 +195,9 @@ def set_campaign_period(
 ) -> CampaignPeriodIn:
     """Pace is then measured against this period instead of the calendar year."""
     if not (2000 <= year <= 2100) or body.ends_on < body.starts_on:
-        raise KnackaError(422, "invalid_period", "The period must lie in order within a year")
+        raise Invalid("invalid_period", "The period must lie in order within a year")
     if body.starts_on.year != year or body.ends_on.year != year:
-        raise KnackaError(422, "invalid_period", "The period must lie in order within a year")
+        raise Invalid("invalid_period", "The period must lie in order within a year")
     period = session.get(CampaignPeriod, year) or CampaignPeriod(
         year=year, starts_on=body.starts_on, ends_on=body.ends_on
     )

@@ -5,7 +5,7 @@ from api.accounts import users as user_accounts
 from api.accounts.access import CurrentManager, CurrentStaff, ManagedAk, ManagedUser, SessionDep
 from api.accounts.users import user_ak_slugs
 from api.core.db import utcnow
-from api.core.errors import KnackaError
+from api.core.errors import Conflict
 from api.models.accounts import (
     AccountCreate,
     Role,
@@ -94,9 +94,9 @@ def update_user(
     """Rename, disable or enable. Role, AKs and id cannot be set here (the body forbids them)."""
     user = target.user
     if user.erased_at is not None:
-        raise KnackaError(409, "user_erased", "Användaren är borttagen.")
+        raise Conflict("user_erased", "Användaren är borttagen.")
     if body.disabled and user.id == principal.id:
-        raise KnackaError(409, "cannot_disable_self", "Du kan inte stänga av dig själv.")
+        raise Conflict("cannot_disable_self", "Du kan inte stänga av dig själv.")
     changed = []
     if body.name is not None and body.name.strip() and body.name.strip() != user.name:
         user.name = body.name.strip()
@@ -127,7 +127,7 @@ def set_organiser_aks(
     """Staff change which AKs an organiser organises."""
     # CurrentStaff comes first: dependencies run in order, so non-staff get 403, not 404.
     if target.user.role != Role.organiser:
-        raise KnackaError(409, "not_an_organiser", "Bara organisatörer byter arbetarekommun här.")
+        raise Conflict("not_an_organiser", "Bara organisatörer byter arbetarekommun här.")
     accounts.set_user_aks(session=session, user=target.user, slugs=body.aks)
     accounts.audit(
         session=session,
@@ -146,7 +146,7 @@ def set_organiser_aks(
 def erase_user(target: ManagedUser, session: SessionDep, principal: CurrentManager) -> UserDetail:
     """GDPR erasure: name and contact go; the person's logs stay as anonymous counts."""
     if target.user.id == principal.id:
-        raise KnackaError(409, "cannot_erase_self", "Du kan inte ta bort dig själv.")
+        raise Conflict("cannot_erase_self", "Du kan inte ta bort dig själv.")
     accounts.erase_user(session=session, user=target.user, now=utcnow())
     accounts.audit(
         session=session,

@@ -1,6 +1,6 @@
 """The year's figures as CSV (Swedish spreadsheet locale) and XLSX.
 
-Who sees what follows PRODUCT.md: totals per AK go to every signed-in user; the per-district
+Who sees what follows docs/PRODUCT.md ("Roles and access"): totals per AK go to every signed-in user; the per-district
 and per-week tables only cover AKs the caller organises (staff: every AK).
 """
 

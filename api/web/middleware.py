@@ -4,6 +4,8 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.core.errors import INTERNAL_ERROR, send_error
+
 error_log = logging.getLogger("knacka.errors")
 
 CSP = (
@@ -101,18 +103,7 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send: Send) -> None:
-    body = b'{"detail":"Request body too large","code":"payload_too_large"}'
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", b"%d" % len(body)),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_error(send, 413, "payload_too_large", "Request body too large")
 
 
 class UnexpectedErrors:
@@ -143,15 +134,4 @@ class UnexpectedErrors:
             error_log.exception("unexpected error in %s %s", scope["method"], scope["path"])
             if started:
                 raise
-            body = b'{"detail":"Internal error","code":"internal_error"}'
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", b"%d" % len(body)),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await send_error(send, 500, "internal_error", INTERNAL_ERROR)

@@ -94,10 +94,6 @@ def shell(pwa_dir: Path) -> Shell:
     return _shell(root, _signature(root))
 
 
-def content_version(pwa_dir: Path) -> str:
-    return shell(pwa_dir).version
-
-
 @lru_cache(maxsize=256)
 def _load(path: Path, mtime_ns: int, size: int) -> ShellFile:
     body = path.read_bytes()

@@ -1,6 +1,6 @@
 """A real local HTTP server standing in for Knacka's API, with scripted answers to /api/sync.
 
-It serves the real PWA files (and /sw.js the way api/pwa.py renders it), so the browser runs
+It serves the real PWA files (and /sw.js the way api/web/static.py renders it), so the browser runs
 the real app against a real socket; only the server's answers are chosen by the test. Used by
 test_outbox_answers.py; also runnable by hand: `python -m tests.e2e.standin --port 8765`.
 """
