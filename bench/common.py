@@ -1,18 +1,15 @@
 """Shared by the benchmarks: a fresh database, a volunteer's token, a uvicorn server."""
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import psycopg
 from sqlmodel import Session
 
@@ -24,6 +21,7 @@ from api.models.plan import Ak
 from api.ops.migrate import upgrade_to_head
 from api.plan import catalogue
 from api.plan.seed import read_plan, seed_plan
+from tests.support import servers
 
 ADMIN_URL = os.environ.get(
     "KNACKA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -110,34 +108,11 @@ def cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def uvicorn_server(url: str, workers: int = 1) -> Iterator[tuple[str, int]]:
-    """`uvicorn api.asgi:app` in its own process(es), as production runs it: (URL, pid)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {
-        "KNACKA_DATABASE_URL": url,
-        "KNACKA_SECRET_KEY": SECRET,
-        "KNACKA_ENVIRONMENT": "production",
-    }
-    command = [sys.executable, "-m", "uvicorn", "api.asgi:app", "--port", str(port)]
-    command += ["--log-level", "warning", "--no-access-log", "--workers", str(workers)]
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.1)
-        yield base, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    """The tests' launcher (tests/support/servers.py), with the benchmarks' production settings."""
+    with servers.uvicorn_server(
+        url, workers=workers, KNACKA_SECRET_KEY=SECRET, KNACKA_ENVIRONMENT="production"
+    ) as running:
+        yield running
 
 
 def machine() -> str:

@@ -33,7 +33,7 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.e2e.conftest import (  # noqa: E402
+from tests.support.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     PHONE,
@@ -42,7 +42,7 @@ from tests.e2e.conftest import (  # noqa: E402
     wait_service_worker,
     wait_until_waiting,
 )
-from tests.e2e.server import KnackaServer  # noqa: E402
+from tests.support.browser_server import KnackaServer  # noqa: E402
 
 SLOW_4G = {
     "offline": False,

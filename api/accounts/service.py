@@ -1,6 +1,7 @@
 """Keyword-only queries and writes for invites, throttling, TOTP, user management and audit.
 
-Like every domain service: functions take the session explicitly; the route commits once per request.
+Like every domain service: functions take the session explicitly; the route commits once per
+request.
 """
 
 import math

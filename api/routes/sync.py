@@ -67,7 +67,8 @@ def caller_of(principal: Principal) -> Caller:
 
 # The phones' hot route, written without a dependency tree: FastAPI's dependency solving was
 # over half the CPU of a one-log sync (docs/BENCHMARKS.md). Its work goes to the process's
-# group committer (api/door_logs/group_commit.py), which commits every waiting sync in one transaction.
+# group committer (api/door_logs/group_commit.py), which commits every waiting sync in one
+# transaction.
 # It checks exactly what CurrentUser and a `SyncIn` body parameter would (401, TOTP, 422 with
 # the body's location) and shows the same OpenAPI.
 @router.post(

@@ -1,7 +1,7 @@
 """The year's figures as CSV (Swedish spreadsheet locale) and XLSX.
 
-Who sees what follows docs/PRODUCT.md ("Roles and access"): totals per AK go to every signed-in user; the per-district
-and per-week tables only cover AKs the caller organises (staff: every AK).
+Who sees what follows docs/PRODUCT.md ("Roles and access"): totals per AK go to every signed-in
+user; the per-district and per-week tables only cover AKs the caller organises (staff: every AK).
 """
 
 import csv

@@ -10,7 +10,7 @@ from api.core.config import Settings
 from api.main import create_app
 from api.models.plan import District
 from tests.conftest import MakeUser, Person, make_settings
-from tests.test_district_import import DIVISION_2026_FILE, SWEREF_FILE, run_import
+from tests.support.districts import DIVISION_2026_FILE, SWEREF_FILE, run_import
 
 
 def _district_id(db: Engine, code: str) -> int:

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from tests.conftest import MakeUser, Person
-from tests.sync_helpers import a_log, district_ids, sync
+from tests.support.sync import a_log, district_ids, sync
 
 
 def _some_logs(client: TestClient, make_user: MakeUser) -> None:

@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 
 from api.core.db import utcnow
 from api.models.accounts import AuthSession, Invite, User
-from tests.account_helpers import bearer, make_invite, redeem, set_columns
 from tests.conftest import MakeUser
+from tests.support.accounts import bearer, make_invite, redeem, set_columns
 
 
 def test_organiser_invites_and_the_volunteer_joins_their_ak(

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import MakeUser, Person
-from tests.sync_helpers import a_log, ak_totals, district_ids, sync
+from tests.support.sync import a_log, ak_totals, district_ids, sync
 
 
 def test_staff_set_a_goal_for_a_new_plan_year_and_totals_show_it(client: TestClient, staff: Person):

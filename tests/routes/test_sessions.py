@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 
 from api.core.db import utcnow
 from api.models.accounts import AuthSession
-from tests.account_helpers import bearer, make_invite, redeem, set_columns
 from tests.conftest import MakeUser
+from tests.support.accounts import bearer, make_invite, redeem, set_columns
 
 
 def _login(client: TestClient, email: str, password: str = "ett-bra-losen") -> str:

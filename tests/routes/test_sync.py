@@ -11,7 +11,7 @@ from sqlmodel import Session
 from api.core.stockholm import stockholm_today
 from api.door_logs.rollups import door_log
 from tests.conftest import MakeUser, Person
-from tests.sync_helpers import a_log, ak_totals, district_ids, sync
+from tests.support.sync import a_log, ak_totals, district_ids, sync
 
 YEAR = stockholm_today().year
 

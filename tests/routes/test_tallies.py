@@ -9,7 +9,7 @@ from sqlmodel import Session
 from api.core.stockholm import stockholm_today
 from api.door_logs.rollups import door_log, recount, stored_rollups
 from tests.conftest import MakeUser, Person
-from tests.sync_helpers import ak_totals, district_ids
+from tests.support.sync import ak_totals, district_ids
 
 
 def test_a_paper_tally_counts_like_logs_and_a_void_takes_it_away(

@@ -7,7 +7,7 @@ from sqlmodel import Session
 from api.core.config import REPO_ROOT
 from api.plan.seed import read_plan, seed_plan
 from tests.conftest import MakeUser, Person
-from tests.sync_helpers import a_log, district_ids, sync
+from tests.support.sync import a_log, district_ids, sync
 
 
 def test_the_default_topics_are_listed_in_swedish(client: TestClient, staff: Person):

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from api.core.stockholm import stockholm_today
 from tests.conftest import MakeUser, Person
-from tests.sync_helpers import a_log, district_ids, sync
+from tests.support.sync import a_log, district_ids, sync
 
 LAST_YEAR = stockholm_today().year - 1
 

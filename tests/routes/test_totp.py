@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from api.main import create_app
 from api.models.accounts import RecoveryCode, TotpFactor
-from tests.account_helpers import bearer
 from tests.conftest import MakeUser, make_settings
+from tests.support.accounts import bearer
 
 CREDENTIALS = {"email": "olle@example.se", "password": "ett-bra-losen"}
 

@@ -5,8 +5,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.models.accounts import AuditEvent, AuthSession, User
-from tests.account_helpers import bearer, make_invite, redeem
 from tests.conftest import MakeUser, Person
+from tests.support.accounts import bearer, make_invite, redeem
 
 
 def _volunteer(client: TestClient, organiser: Person, ak: str = "ale", name: str = "Vera") -> int:

@@ -1,7 +1,7 @@
 """Simulated phones that speak the real outbox protocol to POST /api/sync.
 
-The protocol (docs/PRODUCT.md, "Offline and sync"; pwa/js outbox): logs queue in order; a flush sends
-the oldest batch; an item leaves the outbox only when the server acknowledged that very id
+The protocol (docs/PRODUCT.md, "Offline and sync"; pwa/js outbox): logs queue in order; a flush
+sends the oldest batch; an item leaves the outbox only when the server acknowledged that very id
 (`created` or `duplicate`); a `conflict` or `rejected` item is set aside to be shown; on 401 the
 outbox pauses and keeps everything until the person signs in again; 429/503 wait Retry-After;
 anything else (5xx, an HTML page, a reset, a timeout) backs off exponentially with jitter.

@@ -1,0 +1,255 @@
+"""The /admin pages in Chromium against a real `knacka serve`: organisers invite, assign and
+enter a tally; the staff dashboard follows logs, goal edits and retired districts live.
+
+One server per module (SQLite file; the API's PostgreSQL parity is in tests/routes), one browser.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import fresh_database
+from tests.support.admin_pages import (
+    SECRET,
+    WATCH_CSP,
+    YEAR,
+    ak_row,
+    api_get,
+    axe_violations,
+    log_now,
+    make_account,
+    signed_in_page,
+    sync,
+)
+from tests.support.browser import CHROMIUM_ARGS
+from tests.support.people import make_person
+from tests.support.servers import knacka_server
+
+pytestmark = pytest.mark.browser
+ORGANISER = ("olle@example.se", "olle-har-ett-bra-losen")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with (
+        fresh_database("sqlite", tmp_path_factory.mktemp("admin")) as url,
+        knacka_server(url) as base,
+    ):
+        make_account(url, "organiser", *ORGANISER, aks=["ale"])
+        yield {
+            "url": url,
+            "base": base,
+            "staff": make_person(url, SECRET, "staff"),
+            "volunteer": make_person(url, SECRET, "volunteer", ["ale"]),
+        }
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def no_csp_violations(page: Page) -> None:
+    assert page.evaluate("window.cspViolations") == []
+
+
+def test_an_organiser_signs_in_invites_assigns_and_enters_a_tally(
+    server: dict[str, Any], browser: Browser
+):
+    base = server["base"]
+    page = browser.new_context(base_url=base).new_page()
+    page.add_init_script(WATCH_CSP)
+    page.goto("/admin")
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("alert")).to_have_text("Skriv din e-postadress.")
+    page.get_by_label("E-post").fill(ORGANISER[0])
+    page.get_by_label("Lösenord").fill(ORGANISER[1])
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("heading", name="Ale", level=1)).to_be_visible()
+
+    # A group link for five, with its QR code.
+    page.get_by_label("Hur många får använda länken?").fill("5")
+    page.get_by_role("button", name="Skapa inbjudan").click()
+    link = page.get_by_label("Inbjudningslänk")
+    expect(link).to_be_visible()
+    url = link.input_value()
+    assert "/join/" in url
+    qr = page.get_by_role("img", name="QR-kod med inbjudningslänken")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.decode().then(() => true, () => false)")  # it renders
+    expect(page.locator("#inbjudan li").first).to_contain_text("för 5 personer")
+
+    # A volunteer joins through it; the organiser sees them after a reload of the view.
+    code = url.rsplit("/", 1)[1]
+    joined = httpx.post(f"{base}/api/auth/redeem", json={"code": code, "name": "Vilma Volontär"})
+    assert joined.status_code == 200, joined.text
+    page.reload()
+    expect(page.get_by_label("Nytt namn för Vilma Volontär")).to_have_value("Vilma Volontär")
+
+    # Assign her a district for a period.
+    page.get_by_label("Volontär", exact=True).select_option(label="Vilma Volontär")
+    page.locator("#uppdrag").get_by_label("Valdistrikt").select_option(index=1)
+    district_name = page.locator("#uppdrag select[name=district_id] option").nth(1).inner_text()
+    page.get_by_label("Till och med (frivillig)").fill(f"{YEAR}-12-31")
+    page.get_by_role("button", name="Ge uppdraget").click()
+    expect(page.locator("#assignment-list")).to_contain_text(f"Vilma Volontär: {district_name}")
+    mine = api_get(base, joined.json()["access_token"], "/assignments/mine")
+    assert [a["district"]["name"] for a in mine] == [district_name]
+
+    # A paper tally of four conversations: the AK's progress shows it.
+    page.locator("#papper").get_by_label("Valdistrikt").select_option(label=district_name)
+    page.locator("#papper").get_by_label("Samtal", exact=True).fill("4")
+    page.locator("#papper").get_by_label("Ej hemma").fill("6")
+    page.get_by_role("button", name="Spara räkningen").click()
+    expect(page.get_by_text("Räkningen är sparad.")).to_be_visible()
+    totals = api_get(base, server["staff"], "/totals", year=YEAR)
+    expect(page.locator("#ak-conversations")).to_have_text(
+        str(ak_row(totals, "ale")["conversations"])
+    )
+    expect(page.locator("#tally-list")).to_contain_text("4 samtal, 6 ej hemma")
+
+    # The printable tally sheet for that district.
+    page.get_by_role("link", name=f"Skriv ut blankett för {district_name}").click()
+    expect(page.get_by_role("heading", name=f"Räknelista: {district_name}")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Skriv ut")).to_be_hidden()
+    no_csp_violations(page)
+    page.context.close()
+
+
+def test_a_volunteers_log_shows_on_the_staff_dashboard_within_a_second(
+    server: dict[str, Any], browser: Browser
+):
+    base = server["base"]
+    page = signed_in_page(browser, base, server["staff"], f"#/oversikt?year={YEAR}")
+    cell = page.locator('tr[data-ak="ale"] [data-field="conversations"]')
+    expect(page.locator("#live")).to_have_attribute("data-status", "open")
+    before = ak_row(api_get(base, server["staff"], "/totals", year=YEAR), "ale")["conversations"]
+    expect(cell).to_have_text(str(before))
+    district_id = api_get(base, server["volunteer"], "/districts", ak="ale")[0]["id"]
+
+    sync(base, server["volunteer"], [log_now(district_id)])
+    expect(cell).to_have_text(str(before + 1), timeout=1000)  # no reload, within a second
+    sync(base, server["volunteer"], [log_now(district_id), log_now(district_id)])
+    expect(cell).to_have_text(str(before + 3), timeout=1000)
+    # Campaign days: the big-screen mode keeps following the stream.
+    page.get_by_role("button", name="Storskärm").click()
+    expect(page.locator("body")).to_have_class("big-screen")
+    sync(base, server["volunteer"], [log_now(district_id)])
+    expect(cell).to_have_text(str(before + 4), timeout=1000)
+    no_csp_violations(page)
+    page.context.close()
+
+
+def test_a_goal_edit_and_a_retired_district_show_at_once_and_keep_old_logs(
+    server: dict[str, Any], browser: Browser
+):
+    base, staff = server["base"], server["staff"]
+    dashboard = signed_in_page(browser, base, staff, f"#/oversikt?year={YEAR}")
+    expect(dashboard.locator("#live")).to_have_attribute("data-status", "open")
+    editor = signed_in_page(browser, base, staff, f"#/mal?year={YEAR}")
+
+    editor.get_by_label("Samtalsmål för Ale").fill("4321")
+    editor.get_by_label("Medlemsmål för Ale").fill("43")
+    editor.get_by_role("button", name="Spara Ale").click()
+    expect(editor.get_by_text("Sparat.")).to_be_visible()
+    ale = dashboard.locator('tr[data-ak="ale"]')
+    expect(ale).to_contain_text("4 321", timeout=1000)
+
+    # Retire a district with logs and one without: the logs stay counted, the unvisited
+    # list drops the retired one, all without a reload.
+    districts = api_get(base, staff, "/districts", ak="ale")
+    visited = districts[0]
+    unvisited = next(d for d in districts if d["id"] != visited["id"])
+    sync(base, server["volunteer"], [log_now(visited["id"])])
+    count = ak_row(api_get(base, staff, "/totals", year=YEAR), "ale")["conversations"]
+    cell = ale.locator('[data-field="conversations"]')
+    expect(cell).to_have_text(str(count), timeout=1000)
+    expect(dashboard.locator(f'#unvisited li[data-id="{unvisited["id"]}"]')).to_have_count(1)
+
+    editor.goto("/admin#/distrikt?ak=ale")
+    editor.get_by_role("button", name=f"Avveckla {visited['name']}").click()
+    expect(editor.get_by_role("button", name=f"Återställ {visited['name']}")).to_be_visible()
+    editor.get_by_role("button", name=f"Avveckla {unvisited['name']}").click()
+    expect(editor.get_by_role("button", name=f"Återställ {unvisited['name']}")).to_be_visible()
+
+    expect(dashboard.locator(f'#unvisited li[data-id="{unvisited["id"]}"]')).to_have_count(
+        0, timeout=1000
+    )
+    expect(cell).to_have_text(str(count))
+    assert ak_row(api_get(base, staff, "/totals", year=YEAR), "ale")["conversations"] == count
+    for d in (visited, unvisited):
+        assert d["id"] not in [x["id"] for x in api_get(base, staff, "/districts", ak="ale")]
+    no_csp_violations(dashboard)
+    no_csp_violations(editor)
+    dashboard.context.close()
+    editor.context.close()
+
+
+@pytest.mark.parametrize(
+    "hash_",
+    [
+        "",
+        f"#/oversikt?year={YEAR}",
+        "#/ak?ak=ale",
+        "#/mal",
+        "#/distrikt",
+        "#/rapport",
+        "#/sakerhet",
+    ],
+)
+def test_the_pages_pass_axe(server: dict[str, Any], browser: Browser, hash_: str):
+    token = server["staff"] if hash_ else "not-signed-in"
+    page = signed_in_page(browser, server["base"], token, hash_, bypass_csp=True)
+    if hash_:
+        expect(page.locator("main h1")).not_to_have_text("Knacka")
+    else:
+        expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Hämtar")
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("hash_", [f"#/oversikt?year={YEAR}", "#/ak?ak=ale", "#/rapport"])
+def test_on_a_phone_the_pages_do_not_scroll_sideways_and_targets_are_large(
+    server: dict[str, Any], browser: Browser, hash_: str
+):
+    page = signed_in_page(
+        browser, server["base"], server["staff"], hash_, viewport={"width": 390, "height": 844}
+    )
+    expect(page.locator("main h1")).not_to_have_text("Knacka")
+    expect(page.locator("main")).not_to_contain_text("Hämtar")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+               "main button, main select, main input:not([type=checkbox])")]
+             .filter(el => el.offsetParent !== null)
+             .map(el => el.getBoundingClientRect())
+             .filter(r => r.height < 44).length"""
+    )
+    assert small == 0
+    page.context.close()
+
+
+def test_staff_create_an_organiser_and_change_their_aks(server: dict[str, Any], browser: Browser):
+    page = signed_in_page(browser, server["base"], server["staff"], "#/organisatorer")
+    form = page.locator("form")
+    form.get_by_label("Namn").fill("Nora Ny")
+    form.get_by_label("E-post").fill("nora@example.se")
+    form.get_by_label("Första lösenord").fill("nora-har-ett-bra-losen")
+    form.get_by_label("Kungälv").check()
+    form.get_by_role("button", name="Skapa konto").click()
+    row = page.get_by_role("row", name="Nora Ny")
+    expect(row).to_contain_text("Kungälv")
+    row.get_by_text("Byt arbetarekommuner").click()
+    row.get_by_label("Tjörn").check()
+    row.get_by_role("button", name="Spara arbetarekommuner").click()
+    expect(page.get_by_role("row", name="Nora Ny")).to_contain_text("Kungälv, Tjörn")
+    no_csp_violations(page)
+    page.context.close()
