@@ -1,4 +1,4 @@
-"""The weight maps add to the phone: outline GeoJSON per district and pwa/js/map.js.
+"""The weight maps add to the phone: outline GeoJSON per district and pwa/shared/map.js.
 
 Usage: .venv/bin/python bench/map_weight.py [BOUNDARY_FILE ...]
 (default: the test subset in tests/data; pass Valmyndigheten's file for all 224 districts).
@@ -80,9 +80,9 @@ def main(paths: list[Path]) -> None:
         ak_bodies = [served(outlines) for outlines in per_ak.values()]
         print(row("one AK (?ak=), raw", [len(b.encode()) for b in ak_bodies]))
         print(row("one AK (?ak=), gzip", [gz(b) for b in ak_bodies]))
-    source = (REPO_ROOT / "pwa" / "js" / "map.js").read_text(encoding="utf-8")
+    source = (REPO_ROOT / "pwa" / "shared" / "map.js").read_text(encoding="utf-8")
     raw_js, gz_js = (f"{n:,}".replace(",", " ") for n in (len(source.encode()), gz(source)))
-    print(f"\npwa/js/map.js: {raw_js} bytes raw, {gz_js} bytes gzip")
+    print(f"\npwa/shared/map.js: {raw_js} bytes raw, {gz_js} bytes gzip")
 
 
 if __name__ == "__main__":

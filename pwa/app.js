@@ -8,11 +8,12 @@ import { renderJoin } from "./js/join.js";
 import { outbox } from "./js/outbox.js";
 import { initStatus } from "./js/status.js";
 import { registerServiceWorker } from "./js/sw-client.js";
-import { focusHeading, h, replace } from "./js/ui.js";
+import { focusHeading } from "./js/ui.js";
+import { h, replace } from "./shared/dom.js";
 
 const main = document.getElementById("main");
 
-export const app = {
+const app = {
   data: null,
   screen: null,
   async reloadData() {

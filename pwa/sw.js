@@ -52,7 +52,8 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
   if (url.pathname === "/sw.js") return;
   if (request.mode === "navigate") {
-    event.respondWith(url.pathname.startsWith("/admin") ? networkFirst(request) : shell(request));
+    // The staff pages are not kept offline (api/pwa.py leaves them out of PRECACHE).
+    event.respondWith(url.pathname.startsWith("/admin") ? fetch(request) : shell(request));
     return;
   }
   event.respondWith(cacheFirst(request));
@@ -67,14 +68,4 @@ async function shell(request) {
 async function cacheFirst(request) {
   const cached = await caches.match(request, { cacheName: CACHE, ignoreSearch: true });
   return cached || fetch(request);
-}
-
-async function networkFirst(request) {
-  try {
-    return await fetch(request);
-  } catch (error) {
-    const cached = await caches.match("/admin.html", { cacheName: CACHE });
-    if (cached) return cached;
-    throw error;
-  }
 }

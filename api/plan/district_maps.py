@@ -76,7 +76,7 @@ def districts_at(*, session: Session, lon: float, lat: float) -> list[District]:
     """Active districts whose stored outline holds the point.
 
     For tools and tests only: no route takes a position. The phone answers this question
-    itself (pwa/js/map.js), so a volunteer's position never leaves it.
+    itself (pwa/shared/map.js), so a volunteer's position never leaves it.
     """
     if not (math.isfinite(lon) and math.isfinite(lat)):
         return []

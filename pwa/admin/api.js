@@ -1,5 +1,7 @@
 // The admin pages' API client: the bearer token lives in sessionStorage (gone with the tab).
 
+import { ApiError } from "../shared/api-error.js";
+
 const TOKEN_KEY = "knacka.admin.token";
 
 export const getToken = () => sessionStorage.getItem(TOKEN_KEY);
@@ -23,12 +25,9 @@ const MESSAGES = {
   network: "Ingen kontakt med servern. Försök igen om en stund.",
 };
 
-export class ApiError extends Error {
-  constructor(status, code, detail) {
-    super(MESSAGES[code] || detail || "Något gick fel. Försök igen.");
-    this.status = status;
-    this.code = code;
-  }
+// An error as the pages show it: the Swedish words for its code, else the server's text.
+function apiError({ kind = "http", status, code, detail }) {
+  return new ApiError({ kind, status, code, detail, message: MESSAGES[code] || detail || "Något gick fel. Försök igen." });
 }
 
 export async function api(path, { method = "GET", body, raw = false } = {}) {
@@ -42,7 +41,7 @@ export async function api(path, { method = "GET", body, raw = false } = {}) {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, "network");
+    throw apiError({ kind: "network", status: 0, code: "network" });
   }
   if (!response.ok) {
     let payload = {};
@@ -55,7 +54,7 @@ export async function api(path, { method = "GET", body, raw = false } = {}) {
     if (response.status === 403 && payload.code === "totp_enrolment_required") {
       window.dispatchEvent(new Event("knacka:totp-enrolment"));
     }
-    throw new ApiError(response.status, payload.code || "error", payload.detail);
+    throw apiError({ status: response.status, code: payload.code || "error", detail: payload.detail });
   }
   if (raw) return response;
   if (response.status === 204) return null;

@@ -1,8 +1,9 @@
 // Knacka for organisers and district staff: sign-in, then pages by role, chosen by the hash.
 
+import { h } from "../shared/dom.js";
 import { api, clearToken, getToken, setToken } from "./api.js";
-import { errorLine, field, h, showError, svgImageUrl } from "./dom.js";
-import { followTotals } from "./live.js";
+import { errorLine, field, showError, svgImageUrl } from "./dom.js";
+import { liveTotals } from "./live.js";
 import * as organiser from "./organiser.js";
 import * as staff from "./staff.js";
 
@@ -10,9 +11,6 @@ const main = document.querySelector("main");
 const nav = document.querySelector("#nav");
 const liveLine = document.querySelector("#live");
 let me = null;
-let stopLive = null;
-const listeners = new Set();
-export let currentYear = new Date().getFullYear();
 
 // --- The live stream: one per page, shared by whatever the view shows --------------------
 
@@ -23,34 +21,16 @@ const LIVE_TEXT = {
   "signed-out": "Logga in igen för att se siffrorna direkt.",
 };
 
-export function live(year, handlers) {
-  const entry = { year, ...handlers };
-  listeners.add(entry);
-  if (!stopLive || liveYear !== year) startLive(year);
-  return () => listeners.delete(entry);
-}
-
-let liveYear = null;
-function startLive(year) {
-  if (stopLive) stopLive();
-  liveYear = year;
-  stopLive = followTotals({
-    year,
-    token: getToken,
-    onTotals: (t) => listeners.forEach((l) => l.onTotals && l.onTotals(t)),
-    onChanged: () => listeners.forEach((l) => l.onChanged && l.onChanged()),
-    onStatus: (status) => {
-      liveLine.textContent = LIVE_TEXT[status] || "";
-      liveLine.dataset.status = status;
-    },
-  });
-}
+const live = liveTotals({
+  token: getToken,
+  onStatus: (status) => {
+    liveLine.textContent = LIVE_TEXT[status] || "";
+    liveLine.dataset.status = status;
+  },
+});
 
 function endLive() {
-  listeners.clear();
-  if (stopLive) stopLive();
-  stopLive = null;
-  liveYear = null;
+  live.stop();
   liveLine.textContent = "";
 }
 
@@ -135,10 +115,10 @@ function recoveryView(codes) {
     h("h1", {}, "Spara koderna"),
     h("p", {}, "Tvåstegsverifiering är på. Spara koderna här nedanför på ett säkert ställe, till exempel utskrivna eller i en lösenordshanterare. Varje kod fungerar en gång om du inte har mobilen med dig. Koderna visas bara nu."),
     h("ul", { id: "recovery-codes", class: "plain" }, codes.map((c) => h("li", {}, h("code", {}, c)))),
-    h("button", { type: "button", class: "primary", onclick: () => {
+    h("button", { type: "button", class: "primary", on: { click: () => {
       if (location.hash.startsWith("#/sakerhet")) location.hash = "";
       else render();
-    } }, "Jag har sparat koderna"));
+    } } }, "Jag har sparat koderna"));
 }
 
 async function showEnrolment() {
@@ -172,8 +152,8 @@ function drawNav() {
       h("li", {}, h("a", { href, "aria-current": hash.startsWith(href) ? "page" : false }, label)))),
     me ? h("div", { class: "who" },
       h("span", {}, `${me.name} (${me.role === "staff" ? "distriktet" : "organisatör"})`),
-      h("button", { type: "button", class: "quiet", onclick: toggleBigScreen }, "Storskärm"),
-      h("button", { type: "button", class: "quiet", onclick: logout }, "Logga ut")) : "",
+      h("button", { type: "button", class: "quiet", on: { click: toggleBigScreen } }, "Storskärm"),
+      h("button", { type: "button", class: "quiet", on: { click: logout } }, "Logga ut")) : "",
   );
 }
 
@@ -193,15 +173,6 @@ async function logout() {
   endLive();
   location.hash = "";
   render();
-}
-
-export function param(name) {
-  const query = location.hash.split("?")[1] || "";
-  return new URLSearchParams(query).get(name);
-}
-
-export function setYear(year) {
-  currentYear = year;
 }
 
 async function render() {
@@ -228,7 +199,8 @@ async function render() {
   }[path];
   main.replaceChildren(h("p", {}, "Hämtar …"));
   try {
-    main.replaceChildren(await (view || (() => h("p", {}, "Sidan finns inte.")))(me));
+    // Views get the live stream as a callback: they never import this module.
+    main.replaceChildren(await (view || (() => h("p", {}, "Sidan finns inte.")))(me, { live: live.follow }));
   } catch (err) {
     if (err.code === "totp_enrolment_required") return; // the enrolment screen took over
     main.replaceChildren(h("p", { class: "error", role: "alert" }, err.message));

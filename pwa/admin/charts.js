@@ -1,7 +1,7 @@
 // Charts drawn as SVG, readable in black and white: every bar carries its number as text,
 // goals are outlined boxes, the pace is a dashed line with a label, and the status is a word.
 
-import { fmt } from "./dom.js";
+import { fmt } from "../shared/format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 

@@ -1,14 +1,14 @@
 // The AK's districts on a map, shaded by conversations this year — or per 1 000 people entitled
 // to vote where Valmyndigheten's figure is known. Prioritised districts are hatched (map.js).
 
+import { h } from "../shared/dom.js";
 import { api } from "./api.js";
-import { h } from "./dom.js";
 
 export async function districtMap(year, akSlug, perDistrict) {
   const box = h("div", { class: "map-box" });
   try {
     const [{ drawChoropleth, perThousandVoters }, geometry] = await Promise.all([
-      import("/js/map.js"),
+      import("../shared/map.js"),
       api(`/districts/geometry?ak=${encodeURIComponent(akSlug)}`),
     ]);
     if (!geometry.features || !geometry.features.length) {
@@ -23,7 +23,7 @@ export async function districtMap(year, akSlug, perDistrict) {
       ? { values: perThousand, legendTitle: `Samtal per 1 000 röstberättigade ${year}`, unit: "per 1 000", title: "Valdistrikten efter samtal per 1 000 röstberättigade" }
       : { values: counts, legendTitle: `Samtal ${year}`, unit: "samtal", title: "Valdistrikten efter antal samtal" });
     if (known) {
-      const toggle = h("input", { type: "checkbox", name: "per-thousand", onchange: (e) => draw(e.target.checked) });
+      const toggle = h("input", { type: "checkbox", name: "per-thousand", on: { change: (e) => draw(e.target.checked) } });
       box.append(h("label", { class: "check" }, toggle, " Visa per 1 000 röstberättigade"));
     }
     box.append(mapArea);

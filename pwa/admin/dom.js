@@ -1,29 +1,7 @@
-// Small DOM helpers: elements are built, never parsed from strings (no injection, strict CSP).
+// The staff pages' form fields, error lines and dates. Elements are built with h() from
+// pwa/shared/dom.js (no innerHTML, strict CSP); numbers are formatted by pwa/shared/format.js.
 
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === false || value === null || value === undefined) continue;
-    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else if (key === "class") el.className = value;
-    else if (value === true) el.setAttribute(key, "");
-    else el.setAttribute(key, String(value));
-  }
-  append(el, children);
-  return el;
-}
-
-function append(el, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-}
-
-const number = new Intl.NumberFormat("sv-SE");
-const percent = new Intl.NumberFormat("sv-SE", { style: "percent", maximumFractionDigits: 0 });
-export const fmt = (n) => number.format(n ?? 0);
-export const pct = (part, whole) => (whole ? percent.format(part / whole) : "–");
+import { h } from "../shared/dom.js";
 
 export const dateText = (iso) =>
   new Intl.DateTimeFormat("sv-SE", { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));

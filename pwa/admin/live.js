@@ -1,8 +1,46 @@
 // GET /api/totals/stream read with fetch(): EventSource cannot send the bearer token.
 // Reconnects with backoff (the server's `retry:` is the floor); every connection opens with
 // a snapshot, so the numbers are right again as soon as it is back.
+//
+// liveTotals() is the one stream per page that app.js owns: it hands follow() to the views
+// (organiser.js, staff.js) as a callback, so they never import app.js.
 
-export function followTotals({ year, token, onTotals, onChanged, onStatus }) {
+export function liveTotals({ token, onStatus }) {
+  const listeners = new Set();
+  let stopStream = null;
+  let streamYear = null;
+
+  function start(year) {
+    if (stopStream) stopStream();
+    streamYear = year;
+    stopStream = followTotals({
+      year,
+      token,
+      onTotals: (t) => listeners.forEach((l) => l.onTotals && l.onTotals(t)),
+      onChanged: () => listeners.forEach((l) => l.onChanged && l.onChanged()),
+      onStatus,
+    });
+  }
+
+  return {
+    // A view's handlers for `year`; a view of another year restarts the stream.
+    follow(year, handlers) {
+      const entry = { year, ...handlers };
+      listeners.add(entry);
+      if (!stopStream || streamYear !== year) start(year);
+      return () => listeners.delete(entry);
+    },
+    // The view is gone: forget every handler and close the stream.
+    stop() {
+      listeners.clear();
+      if (stopStream) stopStream();
+      stopStream = null;
+      streamYear = null;
+    },
+  };
+}
+
+function followTotals({ year, token, onTotals, onChanged, onStatus }) {
   let stopped = false;
   let controller = null;
   let retryMs = 3000;

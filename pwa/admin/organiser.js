@@ -1,11 +1,13 @@
 // AK organisers (and staff on an AK's page): progress, invites, volunteers, assignments,
 // paper tallies, and the printable tally sheet.
 
+import { h } from "../shared/dom.js";
+import { fmt, pct } from "../shared/format.js";
 import { api } from "./api.js";
-import { districtMap } from "./district-map.js";
-import { live, param } from "./app.js";
 import { goalBars, weekBars } from "./charts.js";
-import { errorLine, field, fmt, h, isoToday, pct, showError, svgImageUrl } from "./dom.js";
+import { districtMap } from "./district-map.js";
+import { errorLine, field, isoToday, showError, svgImageUrl } from "./dom.js";
+import { param } from "./hash.js";
 
 const year = () => Number(param("year")) || new Date().getFullYear();
 const reload = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
@@ -17,14 +19,14 @@ async function chooseAk(me) {
   return { ak: mine.find((a) => a.slug === slug) || mine[0], mine };
 }
 
-export async function akPage(me) {
+export async function akPage(me, { live }) {
   const { ak, mine } = await chooseAk(me);
   if (!ak) return h("p", {}, "Du är inte organisatör för någon arbetarekommun.");
   const y = year();
   const [districts, users] = await Promise.all([api(`/districts?ak=${ak.slug}`), api(`/users?ak=${ak.slug}`)]);
   const volunteers = users.filter((u) => u.role === "volunteer");
   const picker = mine.length > 1
-    ? field("Arbetarekommun", h("select", { name: "ak", onchange: (e) => { location.hash = `#/ak?ak=${e.target.value}`; } },
+    ? field("Arbetarekommun", h("select", { name: "ak", on: { change: (e) => { location.hash = `#/ak?ak=${e.target.value}`; } } },
       mine.map((a) => h("option", { value: a.slug, selected: a.slug === ak.slug }, a.name))))
     : "";
   const progressBox = h("div", {}, h("p", {}, "Hämtar …"));
@@ -35,7 +37,7 @@ export async function akPage(me) {
   return h("div", {}, h("h1", {}, ak.name), picker,
     h("nav", { class: "jump", "aria-label": "På sidan" }, h("ul", {},
       [["#framsteg", "Framsteg"], ["#inbjudan", "Bjud in"], ["#volontarer", "Volontärer"], ["#uppdrag", "Uppdrag"], ["#papper", "Papperslista"]]
-        .map(([href, label]) => h("li", {}, h("a", { href: `#/ak?ak=${ak.slug}`, "data-target": href, onclick: (e) => { e.preventDefault(); document.querySelector(href).scrollIntoView(); } }, label))))),
+        .map(([href, label]) => h("li", {}, h("a", { href: `#/ak?ak=${ak.slug}`, "data-target": href, on: { click: (e) => { e.preventDefault(); document.querySelector(href).scrollIntoView(); } } }, label))))),
     h("section", { id: "framsteg", "aria-labelledby": "h-progress" }, h("h2", { id: "h-progress" }, `Framsteg ${y}`), progressBox),
     h("section", { id: "inbjudan", "aria-labelledby": "h-invite" }, h("h2", { id: "h-invite" }, "Bjud in volontärer"), await invites(ak)),
     h("section", { id: "volontarer", "aria-labelledby": "h-vol" }, h("h2", { id: "h-vol" }, "Volontärer"), volunteerList(volunteers)),
@@ -75,7 +77,7 @@ async function invites(ak) {
     const all = await api(`/invites?ak=${ak.slug}`);
     list.replaceChildren(...all.filter((i) => !i.revoked && i.uses < i.max_uses && new Date(i.expires_at) > new Date()).map((i) =>
       h("li", {}, `Länk för ${i.max_uses} ${i.max_uses === 1 ? "person" : "personer"}, använd ${i.uses} gånger, gäller till ${new Date(i.expires_at).toLocaleDateString("sv-SE")}. `,
-        h("button", { type: "button", onclick: async () => { await api(`/invites/${i.id}`, { method: "DELETE" }); drawList(); } }, "Dra tillbaka"))));
+        h("button", { type: "button", on: { click: async () => { await api(`/invites/${i.id}`, { method: "DELETE" }); drawList(); } } }, "Dra tillbaka"))));
     if (!list.children.length) list.append(h("li", {}, "Inga giltiga länkar just nu."));
   };
   const form = h("form", { class: "card" },
@@ -95,7 +97,7 @@ async function invites(ak) {
       result.replaceChildren(
         h("p", {}, "Dela länken eller låt personen skanna koden. Länken visas bara nu."),
         h("label", { for: "invite-url" }, "Inbjudningslänk"), link,
-        h("button", { type: "button", onclick: async () => { try { await navigator.clipboard.writeText(invite.url); } catch { link.select(); } } }, "Kopiera länken"),
+        h("button", { type: "button", on: { click: async () => { try { await navigator.clipboard.writeText(invite.url); } catch { link.select(); } } } }, "Kopiera länken"),
         h("img", { class: "qr", alt: "QR-kod med inbjudningslänken", src: svgImageUrl(invite.qr_svg) }));
       drawList();
     } catch (err) { showError(error, err); }
@@ -114,17 +116,17 @@ function volunteerList(volunteers) {
       try { await api(path, { method, body }); showError(error, null); state.textContent = done; return true; } catch (err) { showError(error, err); return false; }
     };
     const confirm = h("span", { hidden: true, class: "confirm" }, "Namnet tas bort för alltid; loggarna blir anonyma. ",
-      h("button", { type: "button", class: "danger", onclick: () => act(`/users/${u.id}/erase`, undefined, "POST", "Borttagen.").then(reload) }, `Ja, ta bort ${u.name}`),
-      h("button", { type: "button", onclick: () => { confirm.hidden = true; } }, "Avbryt"));
+      h("button", { type: "button", class: "danger", on: { click: () => act(`/users/${u.id}/erase`, undefined, "POST", "Borttagen.").then(reload) } }, `Ja, ta bort ${u.name}`),
+      h("button", { type: "button", on: { click: () => { confirm.hidden = true; } } }, "Avbryt"));
     // Switching on or off redraws the list, so the "Avstängd" tag and the button follow.
     const onOff = u.disabled
-      ? h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { disabled: false }, "PATCH", "Påslagen.").then((ok) => ok && reload()) }, "Slå på")
-      : h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { disabled: true }, "PATCH", "Avstängd.").then((ok) => ok && reload()) }, "Stäng av");
+      ? h("button", { type: "button", on: { click: () => act(`/users/${u.id}`, { disabled: false }, "PATCH", "Påslagen.").then((ok) => ok && reload()) } }, "Slå på")
+      : h("button", { type: "button", on: { click: () => act(`/users/${u.id}`, { disabled: true }, "PATCH", "Avstängd.").then((ok) => ok && reload()) } }, "Stäng av");
     return h("li", { "data-id": u.id, "data-disabled": u.disabled ? "true" : false }, name,
       u.disabled ? h("span", { class: "tag" }, "Avstängd") : "",
-      h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { name: name.value }, "PATCH", "Namnet är sparat.") }, "Byt namn"),
+      h("button", { type: "button", on: { click: () => act(`/users/${u.id}`, { name: name.value }, "PATCH", "Namnet är sparat.") } }, "Byt namn"),
       onOff,
-      h("button", { type: "button", onclick: () => { confirm.hidden = false; } }, "Ta bort"), confirm, state, error);
+      h("button", { type: "button", on: { click: () => { confirm.hidden = false; } } }, "Ta bort"), confirm, state, error);
   }));
 }
 
@@ -150,7 +152,7 @@ async function assignments(ak, districts, volunteers) {
   const span = (a) => (a.starts_on ? (a.ends_on && a.ends_on !== a.starts_on ? `${a.starts_on} – ${a.ends_on}` : a.starts_on) : "tills vidare");
   return h("div", {}, form, h("ul", { class: "plain", id: "assignment-list" }, current.length
     ? current.map((a) => h("li", {}, `${a.user.name}: ${a.district.name}, ${span(a)} `,
-      h("button", { type: "button", onclick: async () => { await api(`/assignments/${a.id}`, { method: "DELETE" }); reload(); } }, "Ta bort uppdraget")))
+      h("button", { type: "button", on: { click: async () => { await api(`/assignments/${a.id}`, { method: "DELETE" }); reload(); } } }, "Ta bort uppdraget")))
     : h("li", {}, "Inga uppdrag än.")));
 }
 
@@ -186,7 +188,7 @@ async function tallies(ak, districts, y) {
   return h("div", {}, form, h("ul", { class: "plain", id: "tally-list" },
     list.filter((t) => !t.voided_at).map((t) => h("li", {},
       `${t.date}, ${names[t.district_id] || "valdistrikt"}: ${fmt(t.conversation)} samtal, ${fmt(t.not_home)} ej hemma, ${fmt(t.new_members)} nya medlemmar `,
-      h("button", { type: "button", onclick: async () => { await api(`/tallies/${t.id}/void`, { method: "POST" }); reload(); } }, "Stryk")))));
+      h("button", { type: "button", on: { click: async () => { await api(`/tallies/${t.id}/void`, { method: "POST" }); reload(); } } }, "Stryk")))));
 }
 
 export async function tallySheet(me) {
@@ -198,7 +200,7 @@ export async function tallySheet(me) {
   const columns = ["Samtal", "Ej hemma", "Nej tack", "Kom inte in", "Ny medlem", "Lämnat material"];
   return h("article", { class: "sheet" },
     h("div", { class: "no-print" }, h("a", { href: `#/ak?ak=${ak.slug}` }, "Tillbaka"), " ",
-      h("button", { type: "button", class: "primary", onclick: () => window.print() }, "Skriv ut")),
+      h("button", { type: "button", class: "primary", on: { click: () => window.print() } }, "Skriv ut")),
     h("h1", {}, `Räknelista: ${d.name}`),
     h("p", {}, `${ak.name} · valdistrikt ${d.code}${d.prioritised ? " · prioriterat" : ""}`),
     h("p", {}, "Datum: ________________   Namn: ______________________________"),

@@ -1,10 +1,12 @@
 // District staff: the live dashboard, goals, districts, organisers, the audit log, the report.
 
+import { h } from "../shared/dom.js";
+import { fmt, pct } from "../shared/format.js";
 import { api, download } from "./api.js";
-import { districtMap } from "./district-map.js";
-import { live, param } from "./app.js";
 import { countBars, goalBars, weekBars } from "./charts.js";
-import { dateText, errorLine, field, fmt, h, pct, showError } from "./dom.js";
+import { districtMap } from "./district-map.js";
+import { dateText, errorLine, field, showError } from "./dom.js";
+import { param } from "./hash.js";
 
 const thisYear = new Date().getFullYear();
 
@@ -61,7 +63,7 @@ function headline(totals, pace) {
       `Medlemsregistret netto i år: ${fmt(pace.total.member_register_net)}.`) : "");
 }
 
-export async function dashboard() {
+export async function dashboard(me, { live }) {
   const year = yearOf();
   const [totals, overview, aks] = await Promise.all([
     api(`/totals?year=${year}`), api(`/totals/overview?year=${year}`), api("/aks"),
@@ -126,8 +128,8 @@ export async function dashboard() {
   return h("div", { class: "dashboard" },
     h("div", { class: "page-head" }, h("h1", {}, `Alla arbetarekommuner ${year}`), yearPicker(year, "#/oversikt"),
       h("div", { class: "actions" },
-        h("button", { type: "button", onclick: () => download(`/exports/totals.csv?year=${year}`, `knacka-${year}.csv`) }, "Ladda ner CSV"),
-        h("button", { type: "button", onclick: () => download(`/exports/totals.xlsx?year=${year}`, `knacka-${year}.xlsx`) }, "Ladda ner Excel"))),
+        h("button", { type: "button", on: { click: () => download(`/exports/totals.csv?year=${year}`, `knacka-${year}.csv`) } }, "Ladda ner CSV"),
+        h("button", { type: "button", on: { click: () => download(`/exports/totals.xlsx?year=${year}`, `knacka-${year}.xlsx`) } }, "Ladda ner Excel"))),
     headBox,
     h("section", { "aria-labelledby": "h-ak" }, h("h2", { id: "h-ak" }, "Per arbetarekommun"), tableBox, chartBox),
     h("section", { "aria-labelledby": "h-weeks" }, h("h2", { id: "h-weeks" }, "Trend per vecka"), weekBox),
@@ -161,7 +163,7 @@ export async function goals() {
     conv.setAttribute("aria-label", `Samtalsmål för ${a.name}`);
     mem.setAttribute("aria-label", `Medlemsmål för ${a.name}`);
     return h("tr", { "data-ak": a.slug }, h("th", { scope: "row" }, a.name), h("td", {}, conv), h("td", {}, mem),
-      h("td", {}, h("button", { type: "button", onclick: save }, `Spara ${a.name}`), status, error));
+      h("td", {}, h("button", { type: "button", on: { click: save } }, `Spara ${a.name}`), status, error));
   });
   return h("div", {}, h("h1", {}, `Mål ${year}`), yearPicker(year, "#/mal"),
     h("p", {}, "Samtalsmålet är Bilaga 1, medlemsmålet netto är Bilaga 2. Ändringen syns direkt på översikten."),
@@ -236,10 +238,10 @@ export async function districts() {
       h("td", {}, d.code), h("td", {}, name), h("td", {}, prio),
       h("td", {}, d.active ? "Aktivt" : "Avvecklat"),
       h("td", { class: "buttons" },
-        h("button", { type: "button", onclick: () => patch({ name: name.value, prioritised: prio.checked }) }, "Spara"),
+        h("button", { type: "button", on: { click: () => patch({ name: name.value, prioritised: prio.checked }) } }, "Spara"),
         d.active
-          ? h("button", { type: "button", onclick: () => patch({ active: false }) }, `Avveckla ${d.name}`)
-          : h("button", { type: "button", onclick: () => patch({ active: true }) }, `Återställ ${d.name}`),
+          ? h("button", { type: "button", on: { click: () => patch({ active: false }) } }, `Avveckla ${d.name}`)
+          : h("button", { type: "button", on: { click: () => patch({ active: true }) } }, `Återställ ${d.name}`),
         error));
   });
 
@@ -286,7 +288,7 @@ export async function organisers() {
       try { await api(path, { method, body }); reload(); } catch (err) { showError(error, err); }
     };
     const confirm = h("span", { hidden: true }, "Säker? ",
-      h("button", { type: "button", class: "danger", onclick: () => act(`/users/${u.id}/erase`) }, `Ja, ta bort ${u.name}`));
+      h("button", { type: "button", class: "danger", on: { click: () => act(`/users/${u.id}/erase`) } }, `Ja, ta bort ${u.name}`));
     const akBoxes = aks.map((a) => {
       const box = h("input", { type: "checkbox", value: a.slug, id: `org-${u.id}-${a.slug}`, checked: u.aks.includes(a.name) });
       return h("div", { class: "check" }, box, h("label", { for: `org-${u.id}-${a.slug}` }, a.name));
@@ -297,12 +299,12 @@ export async function organisers() {
       return act(`/users/${u.id}/aks`, { aks: chosen }, "PUT");
     };
     const change = h("details", {}, h("summary", {}, "Byt arbetarekommuner"), akBoxes,
-      h("button", { type: "button", onclick: saveAks }, "Spara arbetarekommuner"));
+      h("button", { type: "button", on: { click: saveAks } }, "Spara arbetarekommuner"));
     return h("tr", {}, h("th", { scope: "row" }, u.name), h("td", {}, u.aks.join(", "), change),
       h("td", { class: "buttons" },
-        h("button", { type: "button", onclick: () => act(`/users/${u.id}`, { disabled: true }, "PATCH") }, "Stäng av"),
-        h("button", { type: "button", onclick: () => act(`/users/${u.id}/sessions/revoke`) }, "Logga ut överallt"),
-        h("button", { type: "button", onclick: () => { confirm.hidden = false; } }, "Ta bort"), confirm, error));
+        h("button", { type: "button", on: { click: () => act(`/users/${u.id}`, { disabled: true }, "PATCH") } }, "Stäng av"),
+        h("button", { type: "button", on: { click: () => act(`/users/${u.id}/sessions/revoke`) } }, "Logga ut överallt"),
+        h("button", { type: "button", on: { click: () => { confirm.hidden = false; } } }, "Ta bort"), confirm, error));
   });
   const name = h("input", { type: "text", name: "name", maxlength: 80 });
   const email = h("input", { type: "email", name: "email", autocomplete: "off" });
@@ -363,7 +365,7 @@ export async function report(me) {
   const t = pace.total;
   return h("article", { class: "report" },
     h("div", { class: "no-print" }, yearPicker(year, "#/rapport"),
-      h("button", { type: "button", class: "primary", onclick: () => window.print() }, "Skriv ut")),
+      h("button", { type: "button", class: "primary", on: { click: () => window.print() } }, "Skriv ut")),
     h("h1", {}, `Knacka – dörrknackning ${year}`),
     h("p", { class: "lead" }, `Socialdemokraterna i Göteborgsområdet. Underlag till höstmötet, utskrivet ${new Date().toLocaleDateString("sv-SE")}.`),
     h("ul", { class: "key-figures" },

@@ -1,19 +1,10 @@
 // Talks to /api with the session token. Every answer is checked: a 200 that is not the
 // JSON we expect (a captive portal's login page) counts as a failure, never as success.
 
+import { ApiError } from "../shared/api-error.js";
 import { kvGet } from "./db.js";
 
 const TIMEOUT_MS = 30000;
-
-export class ApiError extends Error {
-  constructor(kind, status = 0, code = "", retryAfterMs = null) {
-    super(`${kind} ${status} ${code}`);
-    this.kind = kind; // "network" | "http" | "not_json"
-    this.status = status;
-    this.code = code;
-    this.retryAfterMs = retryAfterMs;
-  }
-}
 
 export function retryAfterMs(response, now = Date.now()) {
   const value = response.headers.get("Retry-After");
@@ -23,7 +14,7 @@ export function retryAfterMs(response, now = Date.now()) {
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-// The raw Response, or an ApiError("network") when no answer came at all.
+// The raw Response, or an ApiError of kind "network" when no answer came at all.
 export async function send(method, path, body, { token, timeout = TIMEOUT_MS } = {}) {
   const bearer = token === undefined ? await kvGet("token") : token;
   const headers = { Accept: "application/json" };
@@ -42,7 +33,7 @@ export async function send(method, path, body, { token, timeout = TIMEOUT_MS } =
       signal: controller.signal,
     });
   } catch {
-    throw new ApiError("network");
+    throw new ApiError({ kind: "network" });
   } finally {
     clearTimeout(timer);
   }
@@ -59,13 +50,18 @@ export async function jsonBody(response) {
   }
 }
 
-export async function request(method, path, body, options) {
+async function request(method, path, body, options) {
   const response = await send(method, path, body, options);
   const data = response.status === 204 ? {} : await jsonBody(response);
   if (!response.ok) {
-    throw new ApiError("http", response.status, data?.code || "", retryAfterMs(response));
+    throw new ApiError({
+      kind: "http",
+      status: response.status,
+      code: data?.code || "",
+      retryAfterMs: retryAfterMs(response),
+    });
   }
-  if (data === null) throw new ApiError("not_json", response.status);
+  if (data === null) throw new ApiError({ kind: "not_json", status: response.status });
   return data;
 }
 

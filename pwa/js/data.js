@@ -1,7 +1,8 @@
 // What the home and district screens show, fetched when there is a network and kept in
 // IndexedDB so the app opens with it offline.
 
-import { ApiError, getJson } from "./api.js";
+import { ApiError } from "../shared/api-error.js";
+import { getJson } from "./api.js";
 import { kvGet, kvSet } from "./db.js";
 import { outbox, stockholmDay } from "./outbox.js";
 
@@ -67,26 +68,6 @@ export async function refresh() {
   if (!expired) await guard(async () => (await import("./outlines.js")).refreshOutlines(keep));
   if (expired) await outbox.pause();
   return expired;
-}
-
-// Assigned districts first, then the AK's other prioritised ones.
-export function districtList(data) {
-  const assigned = (data.assignments || []).map((a) => ({
-    district: a.district,
-    progress: a.progress,
-    assigned: true,
-  }));
-  const seen = new Set(assigned.map((a) => a.district.id));
-  const others = (data.districts || [])
-    .filter((d) => d.district.prioritised && d.district.active !== false && !seen.has(d.district.id))
-    .map((d) => ({ district: d.district, progress: d.progress, assigned: false }));
-  return { assigned, others };
-}
-
-export function findDistrict(data, id) {
-  const { assigned, others } = districtList(data);
-  const all = [...assigned, ...others, ...(data.districts || [])];
-  return all.find((d) => d.district.id === id) || null;
 }
 
 export async function storeToken(token) {

@@ -3,8 +3,8 @@
 // The position is asked for only when the volunteer taps "Visa var jag är", is used on the
 // phone only (map.js makes no request and stores nothing), and is never sent or stored.
 
-import { drawDistrict } from "./map.js";
-import { h } from "./ui.js";
+import { h } from "../shared/dom.js";
+import { drawDistrict } from "../shared/map.js";
 
 export function districtMap(app, districtId) {
   const geojson = app.data.outlines[districtId].geojson;

@@ -1,13 +1,14 @@
 // District screen: one tap per door. The log is stored on the phone before anything else
 // happens; after "Samtal" an optional quick step adds topics and whether the person joined.
 
+import { h, replace } from "../shared/dom.js";
 import { kvGet, kvSet } from "./db.js";
-import { findDistrict } from "./data.js";
+import { findDistrict } from "./district-list.js";
 import { HOLD_MS, isoWithOffset, newId, outbox, stockholmDay } from "./outbox.js";
 import { outcomeLabel } from "./status.js";
-import { h, plural, replace } from "./ui.js";
+import { plural } from "./ui.js";
 
-export const UNDO_MS = 15000;
+const UNDO_MS = 15000;
 const OUTCOMES = ["conversation", "not_home", "declined", "no_access"];
 
 export function renderDistrict(app, districtId) {

@@ -1,11 +1,13 @@
 // Home: today's own count, the AK's progress against this year's goal, and the districts
 // (assigned first, then the AK's other prioritised ones), all from the phone's copy.
 
+import { h, replace } from "../shared/dom.js";
+import { fmt, pct } from "../shared/format.js";
 import { send } from "./api.js";
 import { kvDelete, kvGet } from "./db.js";
-import { districtList } from "./data.js";
+import { districtList } from "./district-list.js";
 import { outbox } from "./outbox.js";
-import { bar, fmt, h, pct, plural, replace } from "./ui.js";
+import { bar, plural } from "./ui.js";
 
 export function renderHome(app) {
   const node = h("section", { class: "screen" });

@@ -1,10 +1,11 @@
 // Join: the invite link asks only for a first name, then the volunteer is in.
 
-import { ApiError, postJson } from "./api.js";
+import { ApiError } from "../shared/api-error.js";
+import { h, replace } from "../shared/dom.js";
+import { postJson } from "./api.js";
 import { refresh, storeToken } from "./data.js";
 import { kvGet } from "./db.js";
 import { outbox } from "./outbox.js";
-import { h, replace } from "./ui.js";
 
 const REFUSAL = {
   invite_expired: "Inbjudan har gått ut. Be din organisatör om en ny länk.",

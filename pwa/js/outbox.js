@@ -4,10 +4,11 @@
 // stay and are shown; 401 pauses everything until the volunteer signs in again; retries
 // back off from 1 s to 5 min with jitter, and a Retry-After is always honoured.
 
-import { ApiError, jsonBody, retryAfterMs, send } from "./api.js";
+import { ApiError } from "../shared/api-error.js";
+import { jsonBody, retryAfterMs, send } from "./api.js";
 import { done, getAll, kvDelete, kvGet, kvSet, transact } from "./db.js";
 
-export const BATCH_SIZE = 100;
+const BATCH_SIZE = 100;
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 5 * 60 * 1000;
 const RETRY_AFTER_MAX_MS = 60 * 60 * 1000;

@@ -1,9 +1,10 @@
 // District outlines (GeoJSON, Källa: Valmyndigheten) kept in IndexedDB with the districts,
 // so the district screen draws its map offline. Imported by data.js only after sign-in.
 
-import { ApiError, send } from "./api.js";
+import { ApiError } from "../shared/api-error.js";
+import { send } from "./api.js";
 import { kvGet } from "./db.js";
-import { districtList } from "./data.js";
+import { districtList } from "./district-list.js";
 
 // Boundaries change once per election: an outline is fetched again at most once a day.
 const OUTLINE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
@@ -40,8 +41,8 @@ async function fetchOutline(id) {
   const response = await send("GET", `/api/districts/${id}/geometry`);
   if (response.status === 404) return null;
   const type = response.headers.get("Content-Type") || "";
-  if (!response.ok || !type.includes("json")) throw new ApiError("http", response.status);
+  if (!response.ok || !type.includes("json")) throw new ApiError({ kind: "http", status: response.status });
   const body = await response.json();
-  if (body?.type !== "FeatureCollection") throw new ApiError("not_json", response.status);
+  if (body?.type !== "FeatureCollection") throw new ApiError({ kind: "not_json", status: response.status });
   return body;
 }

@@ -1,9 +1,10 @@
 // What is always on screen: how many logs wait, the offline banner, a request to sign in
 // again, refused logs, and the offer of a new version.
 
+import { h, replace } from "../shared/dom.js";
 import { refresh } from "./data.js";
 import { outbox } from "./outbox.js";
-import { h, hhmm, plural, replace, time } from "./ui.js";
+import { hhmm, plural, time } from "./ui.js";
 
 const OUTCOME_LABEL = {
   conversation: "Samtal",
@@ -36,7 +37,7 @@ const ERROR_TEXT = {
 
 const REFRESH_EVERY_MS = 60 * 1000;
 
-export function reasonText(code) {
+function reasonText(code) {
   return REASON[code] || `Servern sa nej (${code}).`;
 }
 

@@ -1,43 +1,8 @@
-// Small DOM helpers: elements are built with h(), never from HTML strings.
+// The phone's own screen helpers: times, plurals, the progress bar, focus. Elements are built
+// with h() from pwa/shared/dom.js, numbers formatted by pwa/shared/format.js.
 
-export function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(props || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "on") {
-      for (const [type, fn] of Object.entries(value)) el.addEventListener(type, fn);
-    } else if (key === "class") {
-      el.className = value;
-    } else if (key === "dataset") {
-      Object.assign(el.dataset, value);
-    } else if (key in el && typeof value !== "string") {
-      el[key] = value;
-    } else {
-      el.setAttribute(key, value === true ? "" : value);
-    }
-  }
-  append(el, children);
-  return el;
-}
-
-function append(el, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : String(child));
-  }
-}
-
-export function replace(el, ...children) {
-  el.replaceChildren();
-  append(el, children);
-  return el;
-}
-
-const number = new Intl.NumberFormat("sv-SE");
-export const fmt = (n) => number.format(n ?? 0);
-
-const percent = new Intl.NumberFormat("sv-SE", { style: "percent", maximumFractionDigits: 0 });
-export const pct = (part, whole) => percent.format(whole > 0 ? part / whole : 0);
+import { h } from "../shared/dom.js";
+import { fmt } from "../shared/format.js";
 
 const clock = new Intl.DateTimeFormat("sv-SE", {
   hour: "2-digit",

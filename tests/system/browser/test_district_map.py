@@ -25,7 +25,7 @@ from tests.support.districts import IN_NODINGE_SODRA, IN_SURTE_NORRA, SWEREF_FIL
 
 pytestmark = pytest.mark.browser
 SURTE_NORRA = "14400103"
-MAP_CODE = {"/js/map.js", "/js/district-map.js", "/js/outlines.js"}
+MAP_CODE = {"/shared/map.js", "/js/district-map.js", "/js/outlines.js"}
 
 # Counts the app's use of the position API (the mocked position still comes through).
 GEO_SPY = """

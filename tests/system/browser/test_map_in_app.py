@@ -49,7 +49,7 @@ window.outline = outline;
 window.mapConfig = config;
 window.ready = true;
 window.showDistrict = async () => {
-  const { drawDistrict } = await import("/js/map.js");
+  const { drawDistrict } = await import("/shared/map.js");
   window.view = drawDistrict(document.querySelector("#map"), window.outline, {
     tileUrl: window.mapConfig.tile_url, tileAttribution: window.mapConfig.tile_attribution,
   });
@@ -134,7 +134,7 @@ def test_the_district_screen_shows_its_outline_offline_under_the_apps_csp(
         page.wait_for_function("() => window.ready === true")
         # map.js is precached by the app's service worker in real use; here the browser
         # cache holds it, so it is fetched once while online.
-        page.evaluate("() => import('/js/map.js').then(() => true)")
+        page.evaluate("() => import('/shared/map.js').then(() => true)")
         context.set_offline(True)
         page.evaluate("() => window.showDistrict()")
         expect(page.locator(".knacka-map-outline")).to_have_count(1)
@@ -156,9 +156,9 @@ def test_the_district_screen_shows_its_outline_offline_under_the_apps_csp(
         assert paths == [
             f"/api/districts/{surte_id}/geometry",
             "/api/maps/config",
-            "/js/map.js",
             "/map-e2e.html",
             "/map-e2e.js",
+            "/shared/map.js",
         ]
     finally:
         context.close()

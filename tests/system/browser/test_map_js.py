@@ -1,6 +1,6 @@
-"""pwa/js/map.js in Chromium: the outline offline, "du är här", and a choropleth.
+"""pwa/shared/map.js in Chromium: the outline offline, "du är här", and a choropleth.
 
-The real module is served from pwa/js beside a small test page by a tiny static server.
+The real module is served from pwa/shared beside a small test page by a tiny static server.
 Every request the browser makes is recorded, to show that the position never leaves it.
 """
 
@@ -37,7 +37,7 @@ TEST_PAGE = """<!doctype html>
 <script type="module" src="/map-test.js"></script></body></html>
 """
 TEST_SCRIPT = """
-import * as knacka from "/js/map.js";
+import * as knacka from "/shared/map.js";
 window.knacka = knacka;
 const [one, ale] = await Promise.all(
   ["/surte-norra.geojson", "/ale.geojson"].map((u) => fetch(u).then((r) => r.json())),
@@ -103,7 +103,7 @@ def ale() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, ale: dict[str, Any]) -> Iterator[str]:
     root = tmp_path_factory.mktemp("map-site")
-    shutil.copytree(REPO_ROOT / "pwa" / "js", root / "js")
+    shutil.copytree(REPO_ROOT / "pwa" / "shared", root / "shared")
     (root / "map-test.html").write_text(TEST_PAGE, encoding="utf-8")
     (root / "map-test.js").write_text(TEST_SCRIPT, encoding="utf-8")
     surte = dict(
@@ -196,9 +196,9 @@ def test_the_outline_shows_offline_and_the_hint_follows_the_phone(browser: Brows
         paths = sorted({url.removeprefix(site) for url, _ in recorded.requests})
         assert paths == [
             "/ale.geojson",
-            "/js/map.js",
             "/map-test.html",
             "/map-test.js",
+            "/shared/map.js",
             "/surte-norra.geojson",
         ]
     finally:

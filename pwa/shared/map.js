@@ -1,3 +1,6 @@
+// Imported by both apps, and loaded only when a map is shown: the phone's district screen
+// (pwa/js/district-map.js, itself import()ed by district.js) and the staff pages' AK map
+// (pwa/admin/district-map.js, with import()).
 /**
  * Knacka district maps: outlines, "du är här" and a choropleth, drawn as SVG.
  * Self-contained ES module, no framework, no build step. Källa: Valmyndigheten.
