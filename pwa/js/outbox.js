@@ -1,5 +1,5 @@
 // The outbox: every log is stored on the phone first and sent when the server can take it.
-// Rules (PRODUCT.md "Offline and sync"): an entry leaves the outbox only when the server
+// Rules (docs/PRODUCT.md "Offline and sync"): an entry leaves the outbox only when the server
 // acknowledged that very id (created or duplicate); refused entries (conflict, rejected)
 // stay and are shown; 401 pauses everything until the volunteer signs in again; retries
 // back off from 1 s to 5 min with jitter, and a Retry-After is always honoured.

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from api.config import REPO_ROOT
+from api.core.config import REPO_ROOT
 
 PWA = REPO_ROOT / "pwa"
 # The phone's and the staff pages' own folders: neither may define these; pwa/shared/ does.
