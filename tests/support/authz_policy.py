@@ -1,6 +1,6 @@
 """The one policy table: every route of the app and the status each kind of caller gets.
 
-Keyed by (method, path) exactly as the route is declared. tests/test_authz.py fails when a
+Keyed by (method, path) exactly as the route is declared. tests/accounts/test_authz.py fails when a
 route has no entry here (or an entry has no route). Add your routes' entries when you add routes.
 
 Roles, and the objects their requests aim at:
