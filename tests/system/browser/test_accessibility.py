@@ -1,7 +1,7 @@
 """Every screen of the volunteer app: axe-core finds no serious or critical violation, every
 tap target is at least 48 x 48 px, and at 200 % text size nothing needs sideways scrolling.
 
-axe-core is vendored unmodified in tests/system/browser/vendor/ (see README.md there). The pages run
+axe-core is vendored unmodified in tests/support/vendor/ (see README.md there). The pages run
 against the stand-in server (standin.py) so every state (refused logs, an ended session, a
 new version) can be brought about on purpose.
 """
