@@ -154,6 +154,7 @@ class Tally:
     stored: int = 0
     syncs: list[float] = field(default_factory=list)
     failures: int = 0
+    failed: dict[int, int] = field(default_factory=dict)  # status (0: no answer) → syncs
     probe_acks: list[float] = field(default_factory=list)
     events: list[int] = field(default_factory=list)  # per dashboard
     seen: list[list[tuple[float, int]]] = field(default_factory=list)  # (time, probe count)
@@ -188,6 +189,7 @@ async def phone(spec: dict[str, Any], n: int, tally: Tally, start: float, end: f
                     tally.stored += len(batch)
             else:
                 tally.failures += 1
+                tally.failed[status] = tally.failed.get(status, 0) + 1
                 await asyncio.sleep(1)
             continue
         if next_door > end:
@@ -271,6 +273,7 @@ async def evening(spec: dict[str, Any]) -> dict[str, Any]:
         "sync_ms": [percentile(syncs, p) * 1000 for p in (50, 95, 99)],
         "syncs": len(tally.syncs),
         "failures": tally.failures,
+        "failed_by_status": tally.failed,
         "events_per_dashboard_s": (sum(dashboard_events) / len(dashboard_events) / (wall1 - wall0))
         if dashboard_events
         else None,
@@ -364,9 +367,13 @@ def run(phones: int, dashboards: int, seconds: float) -> dict[str, Any]:
             start_new_session=True,
         )
         try:
-            for p in (api_port, api_port + 1):
-                wait_healthy(f"http://127.0.0.1:{p}", prod)
-            wait_healthy(f"http://127.0.0.1:{port}", prod)
+            try:
+                for p in (api_port, api_port + 1):
+                    wait_healthy(f"http://127.0.0.1:{p}", prod)
+                wait_healthy(f"http://127.0.0.1:{port}", prod)
+            except AssertionError as exc:
+                log.flush()
+                raise RuntimeError((Path(tmp) / "prod.log").read_text()[-3000:]) from exc
             before = stored_logs(url)
             server_cpu0, wall0 = cpu_seconds(prod.pid), time.monotonic()
             load = subprocess.run(
