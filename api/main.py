@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.effective_database_url, checkpoint_in_background=True)
     checkpointer = WalCheckpointer(engine)  # SQLite only; PostgreSQL checkpoints itself
-    live = Live(settings.effective_database_url)
+    live = Live(settings.effective_database_url, settings.live_interval_seconds)
     group_committer = GroupCommitter(engine)
 
     @asynccontextmanager

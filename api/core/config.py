@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # Live streams end after this long (the browser reconnects at once); bounded for proxies.
     stream_max_seconds: float = 600
     stream_keepalive_seconds: float = 15
+    # Live views take at most one snapshot per this many seconds, and a stream sends at most one
+    # event per it; the first change after a quiet spell goes out at once. A dashboard is then
+    # at most this plus one snapshot's time behind (docs/BENCHMARKS.md: election evening).
+    live_interval_seconds: float = Field(default=1.0, gt=0, le=1.5)
     # How long a volunteer may void their own log after the server got it.
     void_window_minutes: int = 10
     # Gallring (`knacka retention`): volunteers with no sign-in and no log for this long are

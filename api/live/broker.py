@@ -4,13 +4,23 @@ After a write commits, `Live.changed` announces it. On PostgreSQL that is a NOTI
 PostgreSQL delivers to every API process's listener; on SQLite, where there is one process,
 the change is published in-process. A stream that was cut off re-reads a snapshot on
 reconnect, so an announcement lost in a crash costs freshness, never correctness.
+
+What an announcement costs does not grow with the rate of changes. It only marks the views
+(one per year that streams follow) stale. Each view takes at most one snapshot per interval:
+the first change after a quiet spell at once, later ones coalesced into the next interval, the
+latest state winning. The snapshot is computed in the broker's own threads, off the event loop
+and off the thread pool that serves requests, and shared by every stream of the view; a stream
+sends at most one event per interval and, when it fell behind, only the latest snapshot.
 """
 
 import asyncio
 import contextlib
 import logging
+import math
 import threading
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -23,39 +33,171 @@ from api.core.sql import transaction_memo
 log = logging.getLogger("knacka.live")
 
 CHANNEL = "knacka_live"
+DEFAULT_INTERVAL = 1.0
+
+
+class View:
+    """One view of this process (say the totals of a year): its latest snapshot, taken at most
+    once per interval while streams follow it and something changed."""
+
+    def __init__(self, broker: "Broker", key: Hashable, compute: Callable[[], str]) -> None:
+        self.broker = broker
+        self.key = key
+        self.compute = compute
+        self.followers = 0
+        self.body: str | None = None  # the latest snapshot; None before the first
+        self.seq = 0  # snapshots taken so far
+        self.snapshots_taken = 0
+        self.error: BaseException | None = None  # the last attempt's failure, if it failed
+        self._stale = True
+        self._started = -math.inf  # when the last snapshot began (monotonic)
+        self._worker: asyncio.Task[None] | None = None
+        self._landed = asyncio.Event()  # set, and replaced, after every attempt
+
+    def changed(self) -> None:
+        """Something this view shows may have changed: a snapshot follows within the interval."""
+        self._stale = True
+        if self.followers:
+            self._ensure_worker()
+
+    def _ensure_worker(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(
+                self._run(), name=f"knacka-live-view-{self.key}"
+            )
+
+    async def _run(self) -> None:
+        interval = self.broker.interval
+        loop = asyncio.get_running_loop()
+        try:
+            while self._stale and self.followers:
+                wait = self._started + interval - time.monotonic()
+                if wait > 0:  # changes within the interval wait for its end, and merge
+                    await asyncio.sleep(wait)
+                self._stale = False  # a change from now on needs the next snapshot
+                self._started = time.monotonic()
+                try:
+                    body = await loop.run_in_executor(self.broker.executor, self.compute)
+                except Exception as exc:  # the database, mostly: try again next interval
+                    log.warning("live snapshot of %s failed: %s", self.key, exc)
+                    self._stale = True
+                    self.error = exc
+                else:
+                    self.error = None
+                    self.body = body
+                    self.seq += 1
+                    self.snapshots_taken += 1
+                landed, self._landed = self._landed, asyncio.Event()
+                landed.set()
+        finally:
+            self._worker = None
+
+
+class Follower:
+    """One stream's place in a view: which snapshot it sent last, and when."""
+
+    def __init__(self, view: View) -> None:
+        self.view = view
+        self.seq = 0
+        self._sent_at = -math.inf
+        view.followers += 1
+
+    async def first(self) -> str:
+        """The view's snapshot now: the kept one, or a fresh one if the view had none."""
+        view = self.view
+        while view.body is None:
+            attempt = view._landed
+            view._stale = True
+            view._ensure_worker()
+            await attempt.wait()
+            if view.body is None and view.error is not None:
+                raise view.error
+        return self._take()
+
+    async def next(self, timeout: float) -> str | None:
+        """The latest snapshot once there is one newer than the last sent; None on timeout.
+
+        At most one per interval: a stream that could not keep up skips what it missed."""
+        view = self.view
+        deadline = time.monotonic() + timeout
+        while view.seq == self.seq:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                async with asyncio.timeout(left):
+                    await view._landed.wait()
+            except TimeoutError:
+                return None
+        wait = min(self._sent_at + view.broker.interval, deadline) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return self._take()
+
+    def _take(self) -> str:
+        assert self.view.body is not None
+        self.seq = self.view.seq
+        self._sent_at = time.monotonic()
+        return self.view.body
+
+    def close(self) -> None:
+        view = self.view
+        view.followers -= 1
+        if view.followers == 0:
+            # Nobody follows: no snapshots, and the next stream reads afresh.
+            view.broker._forget(view)
 
 
 class Broker:
-    """Fans events out to the subscribers (open streams) of this process."""
+    """The views of this process, kept current for the streams that follow them."""
 
-    def __init__(self) -> None:
-        self._subscribers: set[asyncio.Queue[str]] = set()
+    def __init__(self, interval: float = DEFAULT_INTERVAL) -> None:
+        self.interval = interval
+        self._views: dict[Hashable, View] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.version = 0
-        self._snapshots: dict[Any, tuple[int, asyncio.Future[Any]]] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self.changes = 0
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        # Its own threads: snapshots never queue behind, or hold up, the requests' thread pool.
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="knacka-live")
+        return self._executor
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscribers)
+        return sum(view.followers for view in self._views.values())
 
-    def subscribe(self) -> asyncio.Queue[str]:
-        # Small queues: a stream only needs to know that something changed, not how often.
-        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=8)
-        self._subscribers.add(queue)
-        return queue
+    def follow(self, key: Hashable, compute: Callable[[], str]) -> Follower:
+        """Follow the view `key`, whose snapshot `compute` takes (in a thread, not the loop).
 
-    def unsubscribe(self, queue: asyncio.Queue[str]) -> None:
-        self._subscribers.discard(queue)
+        Follow before the first read, so a change in between is not missed."""
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = View(self, key, compute)
+        return Follower(view)
+
+    def _forget(self, view: View) -> None:
+        if self._views.get(view.key) is view:
+            del self._views[view.key]
 
     def publish(self, payload: str) -> None:
-        """Deliver now; call from the broker's event loop."""
-        self.version += 1
-        for queue in list(self._subscribers):
-            with contextlib.suppress(asyncio.QueueFull):
-                queue.put_nowait(payload)
+        """A change was announced; call from the broker's event loop. Costs a flag per view.
+
+        Every followed view is marked, not only the year named: a change of districts or goals
+        of another year still tells dashboards to re-read their other views (event `changed`)."""
+        self.changes += 1
+        for view in list(self._views.values()):
+            view.changed()
 
     def publish_threadsafe(self, payload: str) -> None:
         """Deliver from any thread (routes run in a thread pool)."""
@@ -64,28 +206,12 @@ class Broker:
             return
         loop.call_soon_threadsafe(self.publish, payload)
 
-    async def snapshot(self, key: Any, compute: Callable[[], Awaitable[Any]]) -> Any:
-        """One computation per change and key, shared by every stream of this process."""
-        version = self.version
-        cached = self._snapshots.get(key)
-        if cached is not None and cached[0] == version:
-            return await asyncio.shield(cached[1])
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._snapshots[key] = (version, future)
-        try:
-            future.set_result(await compute())
-        except BaseException as exc:
-            future.set_exception(exc)
-            self._snapshots.pop(key, None)
-            raise
-        return future.result()
-
 
 class Live:
     """The process's broker plus, on PostgreSQL, the LISTEN connection that feeds it."""
 
-    def __init__(self, database_url: str) -> None:
-        self.broker = Broker()
+    def __init__(self, database_url: str, interval: float = DEFAULT_INTERVAL) -> None:
+        self.broker = Broker(interval)
         self.database_url = database_url
         self.is_postgres = database_url.startswith("postgresql")
         self._task: asyncio.Task[None] | None = None
@@ -107,6 +233,7 @@ class Live:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self.broker.close()
 
     def changed(self, engine: Engine, payload: str) -> None:
         """Announce a committed change to the streams of every API process.

@@ -1,14 +1,13 @@
 """GET /api/totals/stream: the totals as server-sent events, live across API processes."""
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from api.accounts.access import SettingsDep, StreamingUser
 from api.core.types import Year
@@ -38,8 +37,8 @@ def _event(name: str, body: str) -> bytes:
     return f"event: {name}\ndata: {body}\n\n".encode()
 
 
-def _read_totals(request: Request, year: int) -> str:
-    with Session(request.app.state.engine) as session:
+def _read_totals(engine: Engine, year: int) -> str:
+    with Session(engine) as session:
         figures = totals.totals(session=session, year=year)
     return TotalsPublic.model_validate(figures).model_dump_json()
 
@@ -61,19 +60,13 @@ async def totals_stream(
     event `changed` with an empty body, so dashboards re-read their other views.
     """
     broker: Broker = request.app.state.live.broker
-
-    async def snapshot() -> str:
-        result: Any = await broker.snapshot(
-            ("totals", year), lambda: run_in_threadpool(_read_totals, request, year)
-        )
-        return str(result)
-
-    # Subscribe before the first read, so a change in between is not missed.
-    queue = broker.subscribe()
+    # One snapshot per interval for every stream of this year, taken off the event loop.
+    read = partial(_read_totals, request.app.state.engine, year)
+    follower = broker.follow(("totals", year), read)
     try:
-        first = await snapshot()  # a database error answers here, before streaming starts
+        first = await follower.first()  # a database error answers here, before streaming starts
     except BaseException:
-        broker.unsubscribe(queue)
+        follower.close()
         raise
 
     async def events() -> AsyncIterator[bytes]:
@@ -84,24 +77,18 @@ async def totals_stream(
             yield f"retry: {RETRY_MS}\n\n".encode()
             yield _event("totals", first)
             while (left := deadline - time.monotonic()) > 0:
-                try:
-                    await asyncio.wait_for(
-                        queue.get(), timeout=min(settings.stream_keepalive_seconds, left)
-                    )
-                except TimeoutError:
+                # The latest snapshot, at most one per interval: never a backlog of changes.
+                body = await follower.next(min(settings.stream_keepalive_seconds, left))
+                if body is None:
                     yield b": keep-alive\n\n"
-                    continue
-                while not queue.empty():  # a burst of changes gives one event
-                    queue.get_nowait()
-                body = await snapshot()
-                if body != last:
+                elif body != last:
                     last = body
                     yield _event("totals", body)
                 else:
                     # Districts or goals of another year changed: dashboards re-read their views.
                     yield _event("changed", "{}")
         finally:
-            broker.unsubscribe(queue)
+            follower.close()
             LIVE_STREAMS.dec()
 
     return StreamingResponse(

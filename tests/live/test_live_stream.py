@@ -1,17 +1,22 @@
 """GET /api/totals/stream: totals on connect and after every change, across API processes."""
 
+import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.conftest import Person
+from tests.conftest import MakeUser, Person
 from tests.support.people import make_person
 from tests.support.servers import knacka_server
 from tests.support.sse import iter_events
+from tests.support.sync import a_log, district_ids, sync
 
 SECRET = "test-secret-key"
 
@@ -98,3 +103,81 @@ def test_a_stream_is_bounded_and_opens_with_retry_and_a_snapshot(
     assert body.text.startswith("retry: 3000\n\n")
     assert "event: totals\ndata: " in body.text
     assert body.headers["x-accel-buffering"] == "no"
+
+
+def _burst(sync_base: str, stream_base: str, url: str, logs: int) -> None:
+    """`logs` syncs at once through `sync_base` reach a stream on `stream_base` as few events,
+    the last carrying the final figures: at most one per interval (1 s) of the burst."""
+    staff = {"Authorization": f"Bearer {make_person(url, SECRET, 'staff')}"}
+    volunteer = {"Authorization": f"Bearer {make_person(url, SECRET, 'volunteer', ['ale'])}"}
+    district_id = httpx.get(
+        f"{sync_base}/api/districts", params={"ak": "ale"}, headers=volunteer
+    ).json()[0]["id"]
+
+    def send(_: int) -> str:
+        body = {"logs": [_log(district_id)]}
+        answer = httpx.post(f"{sync_base}/api/sync", json=body, headers=volunteer, timeout=30)
+        return str(answer.json()["results"][0]["status"])
+
+    with httpx.stream(
+        "GET", f"{stream_base}/api/totals/stream", params={"year": 2026}, headers=staff, timeout=30
+    ) as stream:
+        events = iter_events(stream)
+        name, opening = next(events)
+        assert name == "totals"
+        before = _ale_conversations(opening)  # the module's other tests may have synced
+        began = time.monotonic()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert list(pool.map(send, range(logs))) == ["created"] * logs
+        sent_for = time.monotonic() - began
+        updates = []
+        for name, update in events:
+            assert name == "totals"
+            updates.append(_ale_conversations(update) - before)
+            if updates[-1] == logs:
+                break
+        received_for = time.monotonic() - began
+    assert updates == sorted(updates) and updates[-1] == logs
+    assert len(updates) <= received_for / 1.0 + 1  # one event per interval at most
+    assert len(updates) < logs / 2 or sent_for > logs / 4  # few, unless the syncs crawled
+
+
+@pytest.mark.slow
+def test_a_burst_through_one_process_reaches_a_stream_on_the_other_as_few_events(
+    two_processes: tuple[str, str, str],
+):
+    url, first, second = two_processes
+    _burst(first, second, url, logs=40)
+
+
+@pytest.mark.slow
+def test_on_sqlite_a_burst_reaches_a_stream_as_few_events(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    with knacka_server(url) as base:
+        _burst(base, base, url, logs=40)
+
+
+def test_syncs_do_not_wait_for_the_streams_snapshots(
+    app: FastAPI, client: TestClient, make_user: MakeUser
+):
+    release = threading.Event()
+
+    def stuck() -> str:  # a stream's snapshot held up, say by a slow query
+        release.wait(30)
+        return "{}"
+
+    broker = app.state.live.broker
+    followers = [broker.follow(("stuck", n), stuck) for n in range(2)]  # every snapshot thread
+    assert client.portal is not None
+    firsts = [client.portal.start_task_soon(f.first) for f in followers]
+    volunteer = make_user("volunteer", aks=["ale"])
+    district = district_ids(client, volunteer, "ale")[0]
+    try:
+        for _ in range(5):
+            assert [r["status"] for r in sync(client, volunteer, [a_log(district)])] == ["created"]
+        assert not any(first.done() for first in firsts)  # the snapshots were stuck throughout
+    finally:
+        release.set()
+    assert [first.result(30) for first in firsts] == ["{}", "{}"]
+    for follower in followers:
+        client.portal.call(follower.close)
