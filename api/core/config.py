@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # erased; audit entries older than this are purged. 0 turns that part off.
     retention_volunteer_inactive_days: int = Field(default=365, ge=0)
     retention_audit_days: int = Field(default=730, ge=0)
+    # Gallring runs by itself inside the app this often (one process at a time); 0: only by
+    # `knacka retention`.
+    retention_interval_seconds: float = Field(default=24 * 3600, ge=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":
