@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.accounts import service as accounts
 from api.core.config import Settings, get_settings
 from api.core.db import WalCheckpointer, make_engine, utcnow
 from api.core.errors import install_error_handlers
@@ -54,6 +55,19 @@ async def _gallring_loop(engine: Engine, settings: Settings) -> None:
         await asyncio.sleep(pause)
 
 
+def _revoke_password_only_sessions(engine: Engine) -> None:
+    with Session(engine) as session:
+        revoked = accounts.revoke_password_only_sessions(session=session, now=utcnow())
+        if revoked:
+            accounts.audit(
+                session=session,
+                actor_id=None,
+                action="sessions.revoke.totp_required",
+                detail=f"{revoked} password-only sessions",
+            )
+        session.commit()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.effective_database_url, checkpoint_in_background=True)
@@ -71,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # process: a full collection walking it all stopped every request for 180-280 ms.
         gc.collect()
         gc.freeze()
+        if settings.require_totp:
+            await run_in_threadpool(_revoke_password_only_sessions, engine)
         gallring = None
         if settings.retention_interval_seconds > 0:
             gallring = asyncio.create_task(_gallring_loop(engine, settings))

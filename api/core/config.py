@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     def _refuse_default_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
             raise ValueError("KNACKA_SECRET_KEY must be set to a secret value in production")
+        # IMY: people's data behind a password alone is not enough for staff and organisers.
+        if self.environment == "production" and not self.require_totp:
+            raise ValueError("KNACKA_REQUIRE_TOTP must be true in production")
         return self
 
     @model_validator(mode="after")
