@@ -105,6 +105,7 @@ def retention_command(
                 volunteer_inactive_days=settings.retention_volunteer_inactive_days,
                 audit_days=settings.retention_audit_days,
                 dry_run=dry_run,
+                secret_key=settings.secret_key,
             )
             session.commit()
     finally:

@@ -1,6 +1,8 @@
 """App factory: settings, engine, error handler, security headers, /api, the PWA."""
 
+import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,11 +11,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.accounts import service as accounts
 from api.core.config import Settings, get_settings
-from api.core.db import WalCheckpointer, make_engine
+from api.core.db import WalCheckpointer, make_engine, utcnow
 from api.core.errors import install_error_handlers
 from api.door_logs.group_commit import GroupCommitter
 from api.live.broker import Live
+from api.ops.retention import run_if_due
 from api.routes import api_router
 from api.routes.sync_fast_path import SyncFastPath
 from api.web.admin_pages import mount_admin
@@ -21,6 +25,8 @@ from api.web.admission import Admission, admission_limit
 from api.web.middleware import BodySizeLimit, SecurityHeaders, UnexpectedErrors
 from api.web.observability import RequestContext, metrics_router
 from api.web.static import mount_pwa
+
+logger = logging.getLogger("knacka.gallring")
 
 
 class CountsChanged:
@@ -35,6 +41,31 @@ class CountsChanged:
 
     def within_transaction(self, session: Session, years: list[int]) -> bool:
         return self.live.changed_within(session, [f"totals:{year}" for year in years])
+
+
+async def _gallring_loop(engine: Engine, settings: Settings) -> None:
+    """Gallring by itself: try at start and then every interval (at most hourly); run_if_due
+    lets one process of many do it once per interval (docs/PRIVACY.md)."""
+    pause = min(settings.retention_interval_seconds, 3600.0)
+    while True:
+        try:
+            await run_in_threadpool(run_if_due, engine=engine, settings=settings, now=utcnow())
+        except Exception:  # a failed run (database away) is retried at the next tick
+            logger.exception("gallring failed")
+        await asyncio.sleep(pause)
+
+
+def _revoke_password_only_sessions(engine: Engine) -> None:
+    with Session(engine) as session:
+        revoked = accounts.revoke_password_only_sessions(session=session, now=utcnow())
+        if revoked:
+            accounts.audit(
+                session=session,
+                actor_id=None,
+                action="sessions.revoke.totp_required",
+                detail=f"{revoked} password-only sessions",
+            )
+        session.commit()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,7 +85,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # process: a full collection walking it all stopped every request for 180-280 ms.
         gc.collect()
         gc.freeze()
+        if settings.require_totp:
+            await run_in_threadpool(_revoke_password_only_sessions, engine)
+        gallring = None
+        if settings.retention_interval_seconds > 0:
+            gallring = asyncio.create_task(_gallring_loop(engine, settings))
         yield
+        if gallring is not None:
+            gallring.cancel()
         await run_in_threadpool(group_committer.stop)  # after the last request: queued jobs commit
         await live.stop()
         checkpointer.stop()

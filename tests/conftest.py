@@ -102,6 +102,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "secret_key": TEST_SECRET,
         # Live streams end quickly in tests that read them whole (authz, schemathesis).
         "stream_max_seconds": 0.3,
+        # Gallring by itself is tested on its own (tests/ops/test_retention.py).
+        "retention_interval_seconds": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from api.core.config import Settings
 from api.core.db import utcnow
 from api.core.errors import Forbidden, KnackaError, NotAuthenticated, NotFound
 from api.core.types import RowId
-from api.models.accounts import AuthSession, Invite, Role, User
+from api.models.accounts import ANONYMOUS_ROLE, AuthSession, Invite, Role, User
 from api.models.plan import Ak
 from api.plan.catalogue import get_ak_by_slug
 
@@ -227,7 +227,7 @@ def get_managed_user(
     user_id: RowId,
 ) -> ManagedUserRef:
     target = session.get(User, user_id)
-    if target is None:
+    if target is None or target.role == ANONYMOUS_ROLE:  # the erased: nobody to manage
         raise _hidden("user")
     aks = user_ak_slugs(session=session, user=target)
     if not may_manage_user(principal, target, aks):

@@ -340,3 +340,29 @@ def erase_user(*, session: Session, user: User, now: datetime) -> None:
     remove_totp(session=session, user=user)
     assert user.id is not None
     revoke_all_sessions(session=session, user_id=user.id)
+
+
+def revoke_password_only_sessions(*, session: Session, now: datetime) -> int:
+    """When TOTP becomes required: staff and organiser sessions made without it end.
+
+    A session is password-only when its user had no confirmed factor when it was made (a
+    session still enrolling, totp_pending, may only enrol and stays)."""
+    factor = (
+        select(TotpFactor.confirmed_at)
+        .where(col(TotpFactor.user_id) == col(AuthSession.user_id))
+        .scalar_subquery()
+    )
+    staff_or_organiser = select(col(User.id)).where(
+        col(User.role).in_([Role.staff.value, Role.organiser.value])
+    )
+    done = session.execute(
+        update(AuthSession)
+        .where(
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.totp_pending).is_(False),
+            col(AuthSession.user_id).in_(staff_or_organiser),
+            factor.is_(None) | (col(AuthSession.created_at) < factor),
+        )
+        .values(revoked_at=now)
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]

@@ -21,6 +21,9 @@ def create_session(
         token_hash=token_digest(token, secret_key), user_id=user.id, expires_at=utcnow() + ttl
     )
     session.add(auth)
+    # Kept on the account: gallring purges old sessions, and needs the last sign-in after.
+    user.last_sign_in_at = auth.created_at
+    session.add(user)
     return token, auth
 
 

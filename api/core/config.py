@@ -51,11 +51,17 @@ class Settings(BaseSettings):
     # erased; audit entries older than this are purged. 0 turns that part off.
     retention_volunteer_inactive_days: int = Field(default=365, ge=0)
     retention_audit_days: int = Field(default=730, ge=0)
+    # Gallring runs by itself inside the app this often (one process at a time); 0: only by
+    # `knacka retention`.
+    retention_interval_seconds: float = Field(default=24 * 3600, ge=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
             raise ValueError("KNACKA_SECRET_KEY must be set to a secret value in production")
+        # IMY: people's data behind a password alone is not enough for staff and organisers.
+        if self.environment == "production" and not self.require_totp:
+            raise ValueError("KNACKA_REQUIRE_TOTP must be true in production")
         return self
 
     @model_validator(mode="after")

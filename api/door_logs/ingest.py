@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select, update
@@ -19,6 +19,7 @@ from sqlmodel import Session
 from api.accounts.access import organises
 from api.core.errors import Forbidden, PayloadTooLarge, not_found
 from api.core.stockholm import stockholm_day
+from api.door_logs import opinions
 from api.door_logs.rollups import ak_t, apply_to_rollups, assignment_t, district_t, door_log
 from api.door_logs.sql import active_topic_slugs, district_ak_slugs, insert_logs
 from api.models.accounts import Role
@@ -148,13 +149,26 @@ class _Access:
 
 _CONTENT = ("district_id", "user_id", "occurred_at", "outcome", "topics", "new_member")
 
+_KEPT = ("district_id", "user_id", "outcome", "new_member", "left_material")
 
-def _same_content(stored: Any, row: dict[str, Any]) -> bool:
-    return (
-        all(getattr(stored, k) == row[k] for k in _CONTENT)
-        and stored.left_material == row["left_material"]
-        and stored.source == Source.app
+
+def _same_content(stored: Any, row: dict[str, Any], topics: dict[int, str]) -> bool:
+    """What the stored log keeps equals the sent one; `topics` are the stored opinions.
+
+    A final log keeps its time only to the hour and its topics only as counts, so a resend
+    of it is compared on what is left (docs/PRODUCT.md, "Counting rules").
+    """
+    if stored.source != Source.app or not all(getattr(stored, k) == row[k] for k in _KEPT):
+        return False
+    if stored.final:
+        return bool(stored.occurred_at == _to_the_hour(row["occurred_at"]))
+    return bool(
+        stored.occurred_at == row["occurred_at"] and topics.get(stored.id.int, "") == row["topics"]
     )
+
+
+def _to_the_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 @dataclass
@@ -270,18 +284,20 @@ def ingest_batches(
     look_up += [row["id"] for _, _, row in refused]
     look_up += [row["id"] for number, _, row in later if first_of[row["id"].int][0] != number]
     stored = {}
+    topics: dict[int, str] = {}
     if look_up:
         stored = {
             r.id.int: r
             for r in session.execute(door_log.select().where(door_log.c.id.in_(look_up))).all()
         }
+        topics = opinions.joined(session=session, log_ids=look_up)
 
     for key, row in by_id.items():
         number, index = first_of[key]
         if key in created:
             answers[number][index]["status"] = "created"
         else:
-            same = _same_content(stored[key], row)
+            same = _same_content(stored[key], row, topics)
             answers[number][index]["status"] = "duplicate" if same else "conflict"
     for number, index, row in later:
         key = row["id"].int
@@ -294,11 +310,11 @@ def ingest_batches(
             same = all(first[k] == row[k] for k in (*_CONTENT, "left_material"))
             conflicted = not same or results[first_index]["status"] == "conflict"
         else:  # sent by an earlier sync of the group: as if after that sync's commit
-            conflicted = not _same_content(stored[key], row)
+            conflicted = not _same_content(stored[key], row, topics)
         results[index]["status"] = "conflict" if conflicted else "duplicate"
     for number, index, row in refused:
         if row["id"].int in stored:
-            same = _same_content(stored[row["id"].int], row)
+            same = _same_content(stored[row["id"].int], row, topics)
             answers[number][index]["status"] = "duplicate" if same else "conflict"
 
     new_rows = [row for row in to_insert if row["id"].int in created]
@@ -344,6 +360,9 @@ def void_log(
         raise Forbidden(code, "You may not void this log")
     if row.voided_at is not None:
         return Voided(log_id, row.voided_at, row.counted_on.year, changed=False)
+    # Final: its topics live only in counts now, so a void could not take them away exactly.
+    if opinions.is_final(row.received_at, now):
+        raise Forbidden("void_window_passed", "The log is final and can no longer be voided")
     # The guard on voided_at makes a concurrent second void a no-op, never a double decrement.
     voided = session.execute(
         update(door_log)
@@ -354,7 +373,8 @@ def void_log(
     if not voided:
         again = session.execute(select(door_log.c.voided_at).where(door_log.c.id == log_id))
         return Voided(log_id, again.scalar_one(), row.counted_on.year, changed=False)
-    apply_to_rollups(session=session, rows=voided, sign=-1)
+    voided_rows = opinions.with_topics(session=session, rows=voided)
+    apply_to_rollups(session=session, rows=voided_rows, sign=-1)
     return Voided(log_id, now, row.counted_on.year, changed=True)
 
 
@@ -366,7 +386,9 @@ def void_rows(*, session: Session, where: Any, caller_id: int, now: datetime) ->
         .values(voided_at=now, voided_by=caller_id)
         .returning(*door_log.c)
     ).all()
-    apply_to_rollups(session=session, rows=voided, sign=-1)
+    apply_to_rollups(
+        session=session, rows=opinions.with_topics(session=session, rows=voided), sign=-1
+    )
     return {r.counted_on.year for r in voided}
 
 

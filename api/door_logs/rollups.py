@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Table, case, func, select
 from sqlmodel import Session, SQLModel
 
+from api.door_logs import opinions
 from api.door_logs.sql import add_counts
 from api.models.door_logs import Source
 
@@ -50,8 +51,8 @@ def apply_to_rollups(*, session: Session, rows: Iterable[Any], sign: int) -> Non
         user = m["user_id"] if m["source"] == Source.app else None
         district_id, day = m["district_id"], m["counted_on"]
         shapes[(district_id, day, user, m["outcome"], m["new_member"], m["left_material"])] += 1
-        if m["topics"]:
-            topic_sets[(district_id, day, m["topics"])] += 1
+        if topics := m.get("topics"):  # carried beside the row (api/door_logs/opinions.py)
+            topic_sets[(district_id, day, topics)] += 1
     per_day: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0] * 6)
     per_year: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * 6)
     per_user: dict[tuple[int, date, int], list[int]] = defaultdict(lambda: [0] * 6)
@@ -125,13 +126,15 @@ def recount(*, session: Session) -> dict[str, dict[tuple[Any, ...], tuple[int, .
         .group_by(c.district_id, c.counted_on, c.user_id)
     ).all()
     out["user_day"] = {(r[0], r[1], r[2]): tuple(int(v) for v in r[3:]) for r in user_rows}
-    topics: dict[tuple[Any, ...], int] = defaultdict(int)
-    for d, day, joined in session.execute(
-        select(c.district_id, c.counted_on, c.topics).where(live, c.topics != "")
-    ):
-        for t in joined.split(","):
-            topics[(d, day, t)] += 1
-    out["topic_day"] = {k: (v,) for k, v in topics.items()}
+    # Topics of logs not yet final, from their opinions; a final log's live only in the counts.
+    o = opinions.opinion_t.c
+    topic_rows = session.execute(
+        select(c.district_id, c.counted_on, o.value, func.count())
+        .join(opinions.opinion_t, o.log_id == c.id)
+        .where(live, o.kind == opinions.TOPIC)
+        .group_by(c.district_id, c.counted_on, o.value)
+    ).all()
+    out["topic_day"] = {(d, day, t): (int(n),) for d, day, t, n in topic_rows}
     return out
 
 
@@ -154,9 +157,19 @@ def stored_rollups(*, session: Session) -> dict[str, dict[tuple[Any, ...], tuple
 
 
 def rebuild_rollups(*, session: Session) -> None:
-    """Replace every rollup with a recount from door_log (repair tool and benchmarks)."""
+    """Replace every rollup with a recount from door_log (repair tool and benchmarks).
+
+    Topic counts are rebuilt only where no log is final yet: a final log's topics exist only
+    in topic_count_day, so that table is replaced only when every opinion is still at hand.
+    """
     counts = recount(session=session)
-    for table in (door_count_day, door_count_year, door_count_user_day, topic_count_day):
+    any_final = session.execute(select(door_log.c.id).where(door_log.c.final).limit(1)).first()
+    if any_final is not None:
+        counts["topic_day"] = {}
+    rebuilt = [door_count_day, door_count_year, door_count_user_day]
+    if any_final is None:
+        rebuilt.append(topic_count_day)
+    for table in rebuilt:
         session.execute(table.delete())
     for name, table, keys in (
         ("day", door_count_day, ("district_id", "day")),

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from api.core.db import hold_write_lock
 from api.core.sql import dialect_of, execute, pg_array, sqlite_time, transaction_memo, values_clause
+from api.door_logs import opinions
 
 LOG_COLUMNS = (
     "id",
@@ -27,7 +28,6 @@ LOG_COLUMNS = (
     "counted_on",
     "clock_skew",
     "outcome",
-    "topics",
     "new_member",
     "left_material",
     "source",
@@ -93,14 +93,23 @@ def _upsert_counts(table: str, keys: str, select_keys: str, where: str = "") -> 
     )
 
 
+# The topics travel beside the log's columns (never into door_log): one more array, joined
+# back to the inserted rows by id for door_log_opinion and topic_count_day.
+_SOURCE_COLUMNS = (*LOG_COLUMNS, "topics")
+
 _PG_INGEST = (
-    "WITH ins AS ("
-    + _PG_INSERT_LOGS.replace(
-        "RETURNING id",
-        "RETURNING id, district_id, user_id, counted_on, outcome, topics, new_member, "
-        "left_material, source",
-    )
-    + "), day_counts AS ("
+    "WITH src AS (SELECT * FROM unnest("
+    + ", ".join(f"%s::{_PG_TYPES[c]}[]" for c in _SOURCE_COLUMNS)
+    + f") AS src({', '.join(_SOURCE_COLUMNS)})), "
+    f"ins AS (INSERT INTO door_log ({', '.join(LOG_COLUMNS)}) "
+    f"SELECT {', '.join(LOG_COLUMNS)} FROM src ON CONFLICT (id) DO NOTHING "
+    "RETURNING id, district_id, user_id, counted_on, outcome, new_member, left_material, source"
+    "), new AS (SELECT ins.*, src.topics FROM ins JOIN src ON src.id = ins.id"
+    "), opinions AS ("
+    "INSERT INTO door_log_opinion (log_id, kind, value) "
+    "SELECT id, 'topic', topic FROM new, unnest(string_to_array(topics, ',')) AS topic "
+    "WHERE topics <> '' ORDER BY id, topic"
+    "), day_counts AS ("
     + _upsert_counts("door_count_day", "district_id, day", "district_id, counted_on")
     + "), year_counts AS ("
     + _upsert_counts(
@@ -116,7 +125,7 @@ _PG_INGEST = (
     + "), topic_counts AS ("
     "INSERT INTO topic_count_day (district_id, day, topic, n) "
     "SELECT district_id, counted_on, topic, count(*) "
-    "FROM ins, unnest(string_to_array(topics, ',')) AS topic WHERE topics <> '' "
+    "FROM new, unnest(string_to_array(topics, ',')) AS topic WHERE topics <> '' "
     "GROUP BY district_id, counted_on, topic ORDER BY district_id, counted_on, topic "
     "ON CONFLICT (district_id, day, topic) DO UPDATE SET n = topic_count_day.n + excluded.n"
     ") SELECT id FROM ins"
@@ -128,8 +137,10 @@ def insert_logs(
 ) -> tuple[set[int], bool]:
     """Insert the rows that are new; returns their ids as ints (the others exist already).
 
-    With `count`, PostgreSQL also adds the new rows to the rollups in the same statement;
-    the second value says whether that was done (False: the caller applies the rollups).
+    The new rows' topics go to door_log_opinion (api/door_logs/opinions.py), never on the
+    row. With `count`, PostgreSQL also adds the new rows to the rollups and stores their
+    opinions in the same statement; the second value says whether the rollups were done
+    (False: the caller applies them).
     """
     if not rows:
         return set(), count
@@ -137,9 +148,17 @@ def insert_logs(
     hold_write_lock(session.connection())
     if dialect == "postgresql":
         # One array per column: a short, constant statement the server can prepare once.
+        if count:
+            columns = [
+                pg_array([r.get(c, "") if c == "topics" else r.get(c) for r in rows], _PG_TYPES[c])
+                for c in _SOURCE_COLUMNS
+            ]
+            returned = execute(session, _PG_INGEST, columns, fetch=True)
+            return {r[0].int for r in returned}, count
         columns = [pg_array([r.get(c) for r in rows], _PG_TYPES[c]) for c in LOG_COLUMNS]
-        returned = execute(session, _PG_INGEST if count else _PG_INSERT_LOGS, columns, fetch=True)
-        return {r[0].int for r in returned}, count
+        created = {r[0].int for r in execute(session, _PG_INSERT_LOGS, columns, fetch=True)}
+        _store_opinions(session, rows, created)
+        return created, count
     params: list[Any] = []
     received = {r["received_at"] for r in rows}  # one moment per batch: format it once
     received_text = {moment: sqlite_time(moment) for moment in received}
@@ -154,7 +173,6 @@ def insert_logs(
                 r["counted_on"].isoformat(),
                 int(r["clock_skew"]),
                 r["outcome"],
-                r["topics"],
                 int(r["new_member"]),
                 int(r["left_material"]),
                 r["source"],
@@ -167,7 +185,15 @@ def insert_logs(
         "ON CONFLICT (id) DO NOTHING RETURNING id"
     )
     returned = execute(session, sql, params, fetch=True)
-    return {int(r[0], 16) for r in returned}, False
+    created = {int(r[0], 16) for r in returned}
+    _store_opinions(session, rows, created)
+    return created, False
+
+
+def _store_opinions(session: Session, rows: Sequence[dict[str, Any]], created: set[int]) -> None:
+    opinions.insert(
+        session=session, pairs=opinions.pairs_of(r for r in rows if r["id"].int in created)
+    )
 
 
 def add_counts(

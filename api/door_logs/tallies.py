@@ -62,7 +62,6 @@ def create_tally(
                     "counted_on": tally_in.date,
                     "clock_skew": False,
                     "outcome": outcome.value,
-                    "topics": "",
                     "new_member": False,
                     "left_material": False,
                     "source": Source.paper.value,

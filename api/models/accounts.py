@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import Column
+from sqlalchemy import Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from api.core.db import UTCDateTime, utcnow
@@ -24,8 +24,22 @@ class Role(StrEnum):
 # --- User and their AKs ------------------------------------------------------------------
 
 
+# The one shared anonymous account that erased people's logs and counts move to.
+ANONYMOUS_ROLE = "anonymous"
+
+
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
+    # At most one anonymous account, whatever the number of processes erasing at once.
+    __table_args__ = (
+        Index(
+            "uq_user_account_anonymous",
+            "role",
+            unique=True,
+            sqlite_where=text("role = 'anonymous'"),
+            postgresql_where=text("role = 'anonymous'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80)
     email: str | None = Field(default=None, max_length=254, unique=True, index=True)
@@ -37,6 +51,8 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    # Kept on the account because sessions are purged by gallring long before a year passes.
+    last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class UserAk(SQLModel, table=True):

@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, false
 from sqlmodel import Field, SQLModel
 
 from api.core.db import UTCDateTime, utcnow
@@ -44,14 +44,28 @@ class DoorLog(SQLModel, table=True):
     counted_on: date
     clock_skew: bool = False
     outcome: str = Field(max_length=16)
-    # Topic slugs, sorted and comma-joined: a short list from the staff-edited topic table.
-    topics: str = Field(default="", max_length=400)
     new_member: bool = False
     left_material: bool = False
     source: str = Field(default=Source.app, max_length=8)
     tally_id: int | None = Field(default=None, foreign_key="tally.id", index=True)
     voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     voided_by: int | None = Field(default=None, foreign_key="user_account.id")
+    # Set by gallring 30 days after received_at: its times are then coarsened to the hour and
+    # its opinions live only in counts (docs/PRODUCT.md, "Counting rules").
+    final: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class DoorLogOpinion(SQLModel, table=True):
+    """What a resident said (a topic; later a campaign answer), kept apart from the log row.
+
+    Linked only by the log's id, so resends, conflicts and voids stay exact until the log is
+    final; then gallring deletes the row and only the counts remain (api/door_logs/opinions.py).
+    """
+
+    __tablename__ = "door_log_opinion"
+    log_id: uuid.UUID = Field(foreign_key="door_log.id", primary_key=True)
+    kind: str = Field(max_length=16, primary_key=True)
+    value: str = Field(max_length=40, primary_key=True)
 
 
 class VoidPublic(SQLModel):

@@ -1,20 +1,86 @@
-"""Gallring: erase volunteers who have been inactive too long, purge old audit entries.
+"""Gallring: every table's retention period in ONE place, and the run that keeps them.
 
-A volunteer's activity is the latest of: the account's creation, a sign-in (a session made by
-redeeming an invite or signing in) and a door log the server received from them. Erasure is
-the same as an organiser's (accounts.erase_user): name and sessions go, the logs stay as
-anonymous counts, so every total is unchanged.
+POLICY below is the table docs/PRIVACY.md copies; tests/ops/test_retention.py checks that every
+table of the schema is in it. A run (`knacka retention`, or by itself inside the app once a day,
+see `run_if_due`) does, in one transaction:
+
+- final logs (30 days after received_at): opinions deleted (counts stay), times to the hour;
+- after the season (a log's year plus SEASON_GRACE): the log and its per-volunteer daily counts
+  move to the shared anonymous id (api/ops/erasure.py), counts merged, totals unchanged;
+- volunteers inactive for `volunteer_inactive_days`: erased as an organiser would erase them;
+- sessions, invites, ended assignments, failed sign-ins and audit entries past their period: purged;
+- staff and organiser accounts without a sign-in for a year: listed for review (never erased).
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from api.accounts import service as accounts
-from api.models.accounts import AuditEvent, AuthSession, LoginFailure, Role, User
-from api.models.door_logs import DoorLog
+from api.core.config import Settings
+from api.core.db import hold_write_lock
+from api.core.sql import dialect_of
+from api.core.stockholm import stockholm_today
+from api.door_logs import opinions
+from api.door_logs.rollups import door_log
+from api.models.accounts import AuditEvent, AuthSession, Invite, LoginFailure, Role, User
+from api.models.door_logs import Assignment
+from api.ops import erasure
+
+# After a season (a calendar year) ends, this long for its reports before the volunteer link goes.
+SEASON_GRACE = timedelta(days=90)
+SESSION_AFTER_END = timedelta(days=30)
+INVITE_AFTER_END = timedelta(days=30)
+ASSIGNMENT_AFTER_END = timedelta(days=30)
+LOGIN_FAILURE_KEPT = timedelta(days=1)
+STALE_STAFF_AFTER = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Rule:
+    table: str
+    kept: str  # for how long, in the words docs/PRIVACY.md uses
+    then: str  # what gallring does
+
+
+POLICY: tuple[Rule, ...] = (
+    Rule(
+        "door_log",
+        "for good, as counts",
+        "final after 30 days: times to the hour; after the "
+        "season (year + 90 days): the volunteer link moves to the anonymous id",
+    ),
+    Rule("door_log_opinion", "until the log is final (30 days)", "deleted; counts stay"),
+    Rule("door_count_day", "for good", "none: counts per district and day"),
+    Rule("door_count_year", "for good", "none: counts per district and year"),
+    Rule("door_count_user_day", "the season + 90 days", "merged into the anonymous id"),
+    Rule("topic_count_day", "for good", "none: counts per district, day and topic"),
+    Rule("tally", "for good, as counts", "its author moves to the anonymous id on erasure"),
+    Rule(
+        "user_account",
+        "until erased (volunteers: a year without sign-in or log)",
+        "volunteers erased; staff and organisers listed for review after a year",
+    ),
+    Rule("user_ak", "as the account", "deleted with the account"),
+    Rule("auth_session", "until 30 days after expiry or revocation", "deleted"),
+    Rule("invite", "until 30 days after expiry", "deleted"),
+    Rule("assignment", "until 30 days after it ends", "deleted (and with the person)"),
+    Rule("login_failure", "one day", "deleted"),
+    Rule("totp_factor", "as the account", "deleted with the account"),
+    Rule("recovery_code", "as the account", "deleted with the account"),
+    Rule("audit_event", "KNACKA_RETENTION_AUDIT_DAYS (730)", "deleted"),
+    Rule("ak", "for good", "none: the plan"),
+    Rule("district", "for good", "none: the plan"),
+    Rule("district_boundary", "for good", "none: the plan"),
+    Rule("goal", "for good", "none: the plan"),
+    Rule("topic", "for good", "none: the plan"),
+    Rule("campaign_period", "for good", "none: the plan"),
+    Rule("member_register_change", "for good", "none: AK figures; its author moves on erasure"),
+    Rule("alembic_version", "for good", "none: the schema's version"),
+)
 
 
 @dataclass
@@ -22,40 +88,88 @@ class RetentionReport:
     volunteer_ids: list[int]
     audit_entries: int
     dry_run: bool
+    final_logs: int = 0
+    season_logs: int = 0
+    purged: dict[str, int] = field(default_factory=dict)
+    stale_staff: list[int] = field(default_factory=list)
 
     def describe(self) -> str:
         verb = "would erase" if self.dry_run else "erased"
         purge = "would purge" if self.dry_run else "purged"
-        return (
+        text_ = (
             f"{verb} {len(self.volunteer_ids)} inactive volunteers, "
             f"{purge} {self.audit_entries} audit entries"
         )
+        if not self.dry_run:
+            text_ += f", {self.final_logs} logs made final, {self.season_logs} logs past the season"
+        if self.stale_staff:
+            ids = ", ".join(str(i) for i in self.stale_staff[:20])
+            text_ += f"; no sign-in for a year (review): {ids}"
+        return text_[:200]
 
 
 def inactive_volunteers(*, session: Session, before: datetime) -> list[int]:
-    """Ids of volunteers (not yet erased) with no activity since `before`."""
-    last_session = (
-        select(col(AuthSession.user_id), func.max(AuthSession.created_at).label("at"))
-        .group_by(col(AuthSession.user_id))
-        .subquery()
-    )
+    """Ids of volunteers with no activity since `before` (creation, sign-in, a log received)."""
     last_log = (
-        select(col(DoorLog.user_id), func.max(DoorLog.received_at).label("at"))
-        .group_by(col(DoorLog.user_id))
+        select(door_log.c.user_id, func.max(door_log.c.received_at).label("at"))
+        .group_by(door_log.c.user_id)
         .subquery()
     )
     query = (
         select(col(User.id))
-        .outerjoin(last_session, last_session.c.user_id == User.id)
         .outerjoin(last_log, last_log.c.user_id == User.id)
         .where(col(User.role) == Role.volunteer.value)
         .where(col(User.erased_at).is_(None))
         .where(col(User.created_at) < before)
-        .where((last_session.c.at.is_(None)) | (last_session.c.at < before))
+        .where(col(User.last_sign_in_at).is_(None) | (col(User.last_sign_in_at) < before))
         .where((last_log.c.at.is_(None)) | (last_log.c.at < before))
         .order_by(col(User.id))
     )
     return [int(i) for i in session.execute(query).scalars()]
+
+
+def stale_staff(*, session: Session, before: datetime) -> list[int]:
+    """Staff and organisers without a sign-in since `before`: listed for a person to review."""
+    last = func.coalesce(col(User.last_sign_in_at), col(User.created_at))
+    return [
+        int(i)
+        for i in session.execute(
+            select(col(User.id))
+            .where(col(User.role).in_([Role.staff.value, Role.organiser.value]))
+            .where(col(User.erased_at).is_(None), last < before)
+            .order_by(col(User.id))
+        ).scalars()
+    ]
+
+
+def season_cutoff(now: datetime) -> date:
+    """Logs counted before this day are past their season (year + SEASON_GRACE)."""
+    return date(stockholm_today(now - SEASON_GRACE).year, 1, 1)
+
+
+def _finalise_logs(*, session: Session, now: datetime) -> int:
+    """Logs 30 days after receipt: opinions go (counts stay), both times to the hour."""
+    opinions.drop_final(session=session, now=now)
+    c = door_log.c
+    if dialect_of(session) == "postgresql":
+
+        def hour(column: str) -> str:
+            return f"date_trunc('hour', {column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+    else:  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC
+
+        def hour(column: str) -> str:
+            return f"substr({column}, 1, 13) || ':00:00.000000'"
+
+    done = session.execute(
+        update(door_log)
+        .where(c.final.is_(False), c.received_at < now - opinions.FINAL_AFTER)
+        .values(
+            final=True,
+            occurred_at=text(hour("occurred_at")),
+            received_at=text(hour("received_at")),
+        )
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def run_retention(
@@ -65,8 +179,9 @@ def run_retention(
     volunteer_inactive_days: int,
     audit_days: int,
     dry_run: bool,
+    secret_key: str = "",
 ) -> RetentionReport:
-    """Erases and purges what the settings say (0 days: that part is off); audits the run."""
+    """Everything POLICY says, in the caller's transaction (0 days: that part is off)."""
     volunteers: list[int] = []
     if volunteer_inactive_days > 0:
         volunteers = inactive_volunteers(
@@ -80,24 +195,93 @@ def run_retention(
                 select(func.count()).select_from(AuditEvent).where(old_audit)
             ).scalar_one()
         )
-    report = RetentionReport(volunteer_ids=volunteers, audit_entries=purged, dry_run=dry_run)
+    report = RetentionReport(
+        volunteer_ids=volunteers,
+        audit_entries=purged,
+        dry_run=dry_run,
+        stale_staff=stale_staff(session=session, before=now - STALE_STAFF_AFTER),
+    )
     if dry_run:
         return report
+    hold_write_lock(session.connection())
     for user_id in volunteers:
         user = session.get(User, user_id)
         assert user is not None
-        accounts.erase_user(session=session, user=user, now=now)
+        anonymous = erasure.erase_person(session=session, user=user, now=now, secret_key=secret_key)
         accounts.audit(
             session=session,
             actor_id=None,
             action="user.erase.retention",
-            target_user_id=user_id,
-            detail=f"inactive over {volunteer_inactive_days} days",
+            target_user_id=anonymous,
+            detail=f"a volunteer inactive over {volunteer_inactive_days} days",
         )
+    report.final_logs = _finalise_logs(session=session, now=now)
+    report.season_logs = erasure.end_season_links(
+        session=session, before=season_cutoff(now), now=now
+    )
+    today = stockholm_today(now)
+    for name, statement in (
+        (
+            "auth_session",
+            delete(AuthSession).where(
+                (col(AuthSession.expires_at) < now - SESSION_AFTER_END)
+                | (col(AuthSession.revoked_at) < now - SESSION_AFTER_END)
+            ),
+        ),
+        ("invite", delete(Invite).where(col(Invite.expires_at) < now - INVITE_AFTER_END)),
+        (
+            "assignment",
+            delete(Assignment).where(col(Assignment.ends_on) < today - ASSIGNMENT_AFTER_END),
+        ),
+        # Failed sign-ins (with the IP address) matter for minutes; a day is far beyond any window.
+        (
+            "login_failure",
+            delete(LoginFailure).where(col(LoginFailure.at) < now - LOGIN_FAILURE_KEPT),
+        ),
+    ):
+        report.purged[name] = int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
     if audit_days > 0:
         session.execute(delete(AuditEvent).where(old_audit))
-    # Failed sign-ins (with the IP address) matter for minutes; a day is far beyond any window.
-    session.execute(delete(LoginFailure).where(col(LoginFailure.at) < now - timedelta(days=1)))
-    # The run itself is audited after the purge, so its own entry stays.
+    # The run itself is audited after the purge, so its own entry stays (and marks the run).
     accounts.audit(session=session, actor_id=None, action="retention", detail=report.describe())
     return report
+
+
+RUN_ACTION = "retention"
+
+# Any fixed number: PostgreSQL's advisory lock that lets one process run the day's gallring.
+_ADVISORY_KEY = 22_0001
+
+
+def run_if_due(*, engine: Engine, settings: Settings, now: datetime) -> RetentionReport | None:
+    """Gallring by itself: runs when the last run is older than the interval, in ONE process.
+
+    PostgreSQL: a transaction-level advisory lock taken without waiting, so of several API
+    processes one runs and the others skip; the last run's audit entry (read under the lock)
+    says whether it is due. SQLite has a single process, whose write lock serialises it.
+    """
+    interval = timedelta(seconds=settings.retention_interval_seconds)
+    with Session(engine) as session:
+        if dialect_of(session) == "postgresql":
+            got = session.execute(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY}
+            )
+            if not got.scalar_one():
+                return None
+        else:
+            hold_write_lock(session.connection())
+        last = session.execute(
+            select(func.max(col(AuditEvent.at))).where(col(AuditEvent.action) == RUN_ACTION)
+        ).scalar_one()
+        if last is not None and now - last < interval:
+            return None
+        report = run_retention(
+            session=session,
+            now=now,
+            volunteer_inactive_days=settings.retention_volunteer_inactive_days,
+            audit_days=settings.retention_audit_days,
+            dry_run=False,
+            secret_key=settings.secret_key,
+        )
+        session.commit()
+        return report

@@ -1,4 +1,4 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from api.accounts import service as accounts
 from api.accounts import users as user_accounts
@@ -15,6 +15,7 @@ from api.models.accounts import (
     UserListItem,
     UserUpdate,
 )
+from api.ops import erasure
 from api.plan import catalogue
 
 router = APIRouter(tags=["users"])
@@ -143,19 +144,39 @@ def set_organiser_aks(
 
 
 @router.post("/users/{user_id}/erase")  # noqa: FAST003 (the id is read by ManagedUser/ManagedInvite)
-def erase_user(target: ManagedUser, session: SessionDep, principal: CurrentManager) -> UserDetail:
-    """GDPR erasure: name and contact go; the person's logs stay as anonymous counts."""
-    if target.user.id == principal.id:
+def erase_user(
+    target: ManagedUser, session: SessionDep, principal: CurrentManager, request: Request
+) -> UserDetail:
+    """GDPR erasure: the person goes; their logs and counts move to the anonymous id."""
+    user = target.user
+    if user.id == principal.id:
         raise Conflict("cannot_erase_self", "Du kan inte ta bort dig själv.")
-    accounts.erase_user(session=session, user=target.user, now=utcnow())
+    now = utcnow()
+    assert user.id is not None
+    # What the answer says about the erased account: nothing of the person is left to show.
+    detail = UserDetail(
+        id=user.id,
+        name=accounts.ERASED_NAME,
+        role=user.role,
+        aks=[],
+        email=None,
+        disabled=True,
+        erased=True,
+        totp_enabled=False,
+        created_at=user.created_at,
+    )
+    role = user.role
+    anonymous = erasure.erase_person(
+        session=session, user=user, now=now, secret_key=request.app.state.settings.secret_key
+    )
     accounts.audit(
         session=session,
         actor_id=principal.id,
         action="user.erase",
-        target_user_id=target.user.id,
-        detail="name, email, password, totp",
+        target_user_id=anonymous,
+        ak=",".join(target.aks)[:40] or None,
+        detail=f"a {role}: account, AKs, assignments, sessions; logs to the anonymous id",
     )
-    detail = user_detail(session, target.user, target.aks)
     session.commit()
     return detail
 

@@ -18,6 +18,7 @@ from api.door_logs.rollups import (
 )
 from api.door_logs.rollups import topic_count_day as topic_day
 from api.models.plan import Ak, CampaignPeriod
+from api.totals.suppression import suppressed
 
 goal_t = SQLModel.metadata.tables["goal"]
 
@@ -159,11 +160,34 @@ def per_district(*, session: Session, year: int, ak: Ak) -> list[dict[str, Any]]
         ).mappings()
     }
     zero = dict.fromkeys(COUNTERS, 0)
-    return [
+    rows = [
         {"district_id": d.id, "code": d.code, "name": d.name, "prioritised": d.prioritised}
         | _figures(counts.get(d.id, zero))
         for d in districts
     ]
+    # Topics per district: below AK level, so under the threshold (api/totals/suppression.py).
+    first, last = _year_range(year)
+    topics: dict[int, dict[str, int]] = defaultdict(dict)
+    for r in session.execute(
+        select(topic_day.c.district_id, topic_day.c.topic, func.sum(topic_day.c.n).label("n"))
+        .join(district_t, district_t.c.id == topic_day.c.district_id)
+        .where(district_t.c.ak_id == ak.id, topic_day.c.day.between(first, last))
+        .group_by(topic_day.c.district_id, topic_day.c.topic)
+    ):
+        topics[r.district_id][r.topic] = int(r.n)
+    hidden = suppressed({r["district_id"]: r["conversations"] for r in rows})
+    for row in rows:
+        held = topics.get(row["district_id"], {})
+        row["topics_suppressed"] = row["district_id"] in hidden
+        row["topics"] = (
+            None
+            if row["topics_suppressed"]
+            else [
+                {"slug": slug, "n": n}
+                for slug, n in sorted(held.items(), key=lambda t: (-t[1], t[0]))
+            ]
+        )
+    return rows
 
 
 def per_week(*, session: Session, year: int, ak: Ak) -> list[dict[str, Any]]:

@@ -127,6 +127,15 @@ class KnackaServer:
         table = Table("door_log", MetaData(), autoload_with=self.engine)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(select(table))]
+        opinions = Table("door_log_opinion", MetaData(), autoload_with=self.engine)
+        with self.engine.connect() as conn:
+            topics: dict[str, list[str]] = {}
+            for log_id, value in conn.execute(
+                select(opinions.c.log_id, opinions.c.value).where(opinions.c.kind == "topic")
+            ):
+                topics.setdefault(str(uuid.UUID(str(log_id))), []).append(value)
         for row in rows:
             row["id"] = str(uuid.UUID(str(row["id"])))
+            # Kept apart from the row (api/door_logs/opinions.py); joined here for the checks.
+            row["topics"] = ",".join(sorted(topics.get(row["id"], [])))
         return rows

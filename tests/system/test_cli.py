@@ -111,8 +111,13 @@ def test_seed_refuses_a_bad_seed_directory_with_the_file_named(tmp_path: Path):
 
 def test_production_refuses_the_default_secret():
     with pytest.raises(ValidationError):
-        Settings(environment="production")
-    assert Settings(environment="production", secret_key="x" * 40).secret_key
+        Settings(environment="production", require_totp=True)
+    assert Settings(environment="production", secret_key="x" * 40, require_totp=True).secret_key
+
+
+def test_production_refuses_to_start_with_totp_off():
+    with pytest.raises(ValidationError, match="KNACKA_REQUIRE_TOTP"):
+        Settings(environment="production", secret_key="x" * 40, require_totp=False)
 
 
 def test_default_database_is_a_sqlite_file_in_the_data_dir(tmp_path: Path):

@@ -1,0 +1,119 @@
+"""Erasure (GDPR art. 17) and the season's end: a person's traces move to ONE anonymous id.
+
+docs/PRODUCT.md ("Roles and access", "Counting rules"): everything about the person goes (name,
+contact, AK links, assignments, sessions, second factor, failed sign-ins); their logs and
+per-volunteer counts move to one shared anonymous account, counts merged into its own, so every
+total (and every per-district, per-day figure) stays equal and nothing points at the person.
+Afterwards no row anywhere holds the person's id: the account row itself is deleted.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, SQLModel, col
+
+from api.accounts.service import ERASED_NAME, account_key
+from api.core.sql import dialect_of
+from api.door_logs.rollups import COUNTERS, door_count_user_day, door_log
+from api.door_logs.sql import add_counts
+from api.models.accounts import (
+    ANONYMOUS_ROLE,
+    LoginFailure,
+    User,
+)
+
+_tables = SQLModel.metadata.tables
+
+_ANONYMOUS = text(f"role = '{ANONYMOUS_ROLE}'")
+
+# Every column that may name a person but is not theirs to lose (the row stays, the link moves).
+_MOVED: tuple[tuple[str, str], ...] = (
+    ("door_log", "user_id"),
+    ("door_log", "voided_by"),
+    ("tally", "created_by"),
+    ("tally", "voided_by"),
+    ("assignment", "created_by"),
+    ("invite", "created_by"),
+    ("member_register_change", "recorded_by"),
+    ("audit_event", "actor_id"),
+    ("audit_event", "target_user_id"),
+)
+
+
+def anonymous_id(*, session: Session, now: datetime) -> int:
+    """The one shared anonymous account, made on first need (a unique index keeps it one)."""
+    query = select(col(User.id)).where(col(User.role) == ANONYMOUS_ROLE)
+    found = session.execute(query).scalar_one_or_none()
+    if found is not None:
+        return int(found)
+    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
+    user_t = _tables["user_account"]
+    session.execute(
+        insert(user_t)
+        .values(name=ERASED_NAME, role=ANONYMOUS_ROLE, disabled=True, erased_at=now, created_at=now)
+        .on_conflict_do_nothing(index_elements=["role"], index_where=_ANONYMOUS)
+    )  # another process may have made it first: then nothing happens here
+    return int(session.execute(query).scalar_one())
+
+
+def _merge_user_counts(*, session: Session, anonymous: int, where: Any) -> None:
+    """Per-volunteer daily counts matching `where` are added to the anonymous id's, then go."""
+    t = door_count_user_day
+    moving = (where) & (t.c.user_id != anonymous)
+    rows = session.execute(
+        select(t.c.district_id, t.c.day, *(func.sum(t.c[c]) for c in COUNTERS))
+        .where(moving)
+        .group_by(t.c.district_id, t.c.day)
+        .order_by(t.c.district_id, t.c.day)
+    ).all()
+    session.execute(delete(t).where(moving))
+    add_counts(
+        session=session,
+        table=t.name,
+        keys=("district_id", "day", "user_id"),
+        counters=COUNTERS,
+        rows=[(r[0], r[1], anonymous, *(int(v) for v in r[2:])) for r in rows],
+    )
+
+
+def erase_person(*, session: Session, user: User, now: datetime, secret_key: str) -> int:
+    """Erase one person; returns the anonymous id their logs now carry. The caller commits."""
+    assert user.id is not None
+    person = user.id
+    anonymous = anonymous_id(session=session, now=now)
+    _merge_user_counts(
+        session=session, anonymous=anonymous, where=door_count_user_day.c.user_id == person
+    )
+    for table_name, column in _MOVED:
+        table: Table = _tables[table_name]
+        session.execute(update(table).where(table.c[column] == person).values({column: anonymous}))
+    if user.email:
+        key = account_key(user.email, secret_key)
+        session.execute(delete(LoginFailure).where(col(LoginFailure.account_key) == key))
+    assignment = _tables["assignment"]
+    session.execute(delete(assignment).where(assignment.c.user_id == person))
+    for owned in ("user_ak", "auth_session", "totp_factor", "recovery_code"):
+        owned_t: Table = _tables[owned]
+        session.execute(delete(owned_t).where(owned_t.c.user_id == person))
+    session.flush()
+    session.execute(delete(User).where(col(User.id) == person))
+    session.expunge(user)
+    return anonymous
+
+
+def end_season_links(*, session: Session, before: date, now: datetime) -> int:
+    """Gallring after the season: logs counted before `before` (and their per-volunteer counts)
+    move to the anonymous id. Returns how many logs moved."""
+    anonymous = anonymous_id(session=session, now=now)
+    moved = session.execute(
+        update(door_log)
+        .where(door_log.c.counted_on < before, door_log.c.user_id != anonymous)
+        .values(user_id=anonymous)
+    )
+    _merge_user_counts(
+        session=session, anonymous=anonymous, where=door_count_user_day.c.day < before
+    )
+    return int(moved.rowcount)  # type: ignore[attr-defined]
