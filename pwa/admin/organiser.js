@@ -27,11 +27,18 @@ function settle() {
   const pending = afterReload;
   afterReload = null;
   if (!pending) return;
-  setTimeout(() => {
+  // The page is put on screen by app.js after this view's data arrived: wait for its line.
+  const until = Date.now() + 10000;
+  const place = () => {
     const line = document.getElementById(`${pending.sectionId}-saved`);
-    if (line) line.textContent = pending.text;
+    if (!line) {
+      if (Date.now() < until) requestAnimationFrame(place);
+      return;
+    }
+    line.textContent = pending.text;
     window.scrollTo({ top: pending.scrollY, behavior: "instant" });
-  }, 0);
+  };
+  requestAnimationFrame(place);
 }
 
 const n = (count, one, many) => `${fmt(count)} ${count === 1 ? one : many}`;
