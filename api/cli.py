@@ -1,5 +1,8 @@
 """The `knacka` command: serve, migrate, seed, user add."""
 
+import os
+import socket
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -61,6 +64,25 @@ def seed() -> None:
     _migrate_and_seed(seed=True)
 
 
+def _network_address() -> str:
+    """This machine's address on its network (no packet is sent: a UDP connect only routes)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never reached
+            return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+
+
+def served_url(host: str, port: int) -> str:
+    """Where a phone reaches this server when KNACKA_PUBLIC_URL is not set."""
+    if host in ("0.0.0.0", "::", ""):
+        host = _network_address()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
@@ -73,7 +95,16 @@ def serve(
     settings = get_settings()
     configure_logging(json_logs=settings.log_json)
     _migrate_and_seed(seed=True)
+    public_url = settings.public_url or served_url(host, port)
+    # Worker processes read their settings from the environment: they make the same links.
+    os.environ["KNACKA_PUBLIC_URL"] = public_url
+    get_settings.cache_clear()
     typer.echo(f"Knacka listens on http://{host}:{port}/")
+    typer.echo(f"Invite links point to {public_url}/join/…")
+    typer.echo(
+        "Next: create a staff account with `knacka user add --email … --password … --role staff`,"
+        f" then sign in at {public_url}/admin."
+    )
     uvicorn.run(
         "api.asgi:app",
         host=host,
@@ -142,12 +173,22 @@ def restore_command(
     typer.echo(f"Restored from {source}.")
 
 
+class AccountRole(StrEnum):
+    """Roles with a password; volunteers join by invite only."""
+
+    staff = "staff"
+    organiser = "organiser"
+
+
 @user_app.command("add")
 def user_add(
     email: Annotated[str, typer.Option(help="Sign-in e-mail")],
     password: Annotated[str, typer.Option(help="At least 10 characters")],
-    role: Annotated[Role, typer.Option(help="staff or organiser")],
-    ak: Annotated[list[str] | None, typer.Option(help="AK slug (repeat for several)")] = None,
+    role: Annotated[AccountRole, typer.Option(help="staff or organiser")],
+    ak: Annotated[
+        list[str] | None,
+        typer.Option(help="An organiser's AK slug (repeat for several; staff need none)"),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Display name")] = None,
 ) -> None:
     """Create a staff or organiser account that signs in with e-mail and password."""
@@ -161,7 +202,7 @@ def user_add(
                 session=session,
                 email=email,
                 password=password,
-                role=role,
+                role=Role(role.value),
                 name=name or email.split("@")[0],
                 aks=aks,
             )

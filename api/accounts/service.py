@@ -74,6 +74,7 @@ def create_invite(
     max_uses: int,
     expires_in_days: int,
     secret_key: str,
+    label: str | None = None,
 ) -> tuple[str, Invite]:
     code = new_token()  # 256 bits from the OS CSPRNG
     assert ak.id is not None
@@ -83,6 +84,7 @@ def create_invite(
         created_by=created_by,
         max_uses=max_uses,
         expires_at=utcnow() + timedelta(days=expires_in_days),
+        label=label,
     )
     session.add(invite)
     session.flush()

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Keys the HMAC that turns session tokens and invite codes into stored digests.
     secret_key: str = DEFAULT_SECRET
-    public_url: str = "http://127.0.0.1:8000"
+    # Base of invite links. Empty: `knacka serve` derives it from --host/--port (for 0.0.0.0 the
+    # machine's network address); otherwise the address the organiser's browser used.
+    public_url: str = ""
     # Staff and organisers sign in again after this; a volunteer's phone stays signed in longer.
     session_ttl_hours: int = 24 * 30
     volunteer_session_ttl_days: int = 60

@@ -74,6 +74,8 @@ class MePublic(SQLModel):
     name: str
     role: str
     aks: list[str]
+    # How long after the server got a log its author may still undo it (the server's rule).
+    void_window_minutes: int
 
 
 # --- Sessions ---------------------------------------------------------------------------
@@ -125,13 +127,21 @@ class Invite(SQLModel, table=True):
     )
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The organiser's own note of who the link is for ("till Kerstin"); never about a resident.
+    label: str | None = Field(default=None, max_length=60)
 
 
 class InviteCreate(SQLModel):
     model_config = STRICT
     ak: str = Field(max_length=40)
+    label: str | None = Field(default=None, max_length=60)
     max_uses: int = Field(default=1, ge=1, le=500)
     expires_in_days: int = Field(default=7, ge=1, le=7)
+
+    @field_validator("label")
+    @classmethod
+    def _blank_label_is_none(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
 
 
 class InviteCreated(SQLModel):
@@ -143,6 +153,7 @@ class InviteCreated(SQLModel):
     expires_at: datetime
     max_uses: int
     qr_svg: str
+    label: str | None = None
 
 
 class InvitePublic(SQLModel):
@@ -153,6 +164,7 @@ class InvitePublic(SQLModel):
     max_uses: int
     uses: int
     revoked: bool
+    label: str | None = None
 
 
 class RedeemIn(SQLModel):

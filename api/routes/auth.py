@@ -126,8 +126,14 @@ def revoke_my_sessions(principal: CurrentUser, session: SessionDep) -> None:
 
 
 @router.get("/me")
-def me(principal: CurrentUserEnrolling) -> MePublic:
-    return MePublic(id=principal.id, name=principal.name, role=principal.role, aks=principal.aks)
+def me(principal: CurrentUserEnrolling, settings: SettingsDep) -> MePublic:
+    return MePublic(
+        id=principal.id,
+        name=principal.name,
+        role=principal.role,
+        aks=principal.aks,
+        void_window_minutes=settings.void_window_minutes,
+    )
 
 
 def _ensure_password_account(principal: CurrentUserEnrolling) -> None:

@@ -1,4 +1,4 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from api.accounts import service as accounts
 from api.accounts.access import (
@@ -26,12 +26,17 @@ def invite_public(invite: Invite, ak_slug: str) -> InvitePublic:
         max_uses=invite.max_uses,
         uses=invite.uses,
         revoked=invite.revoked_at is not None,
+        label=invite.label,
     )
 
 
 @router.post("/invites", status_code=status.HTTP_201_CREATED)
 def create_invite(
-    body: InviteCreate, session: SessionDep, settings: SettingsDep, principal: CurrentManager
+    body: InviteCreate,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentManager,
 ) -> InviteCreated:
     """A join link for the AK's volunteers; the code is in this answer only."""
     require_organiser(principal, body.ak)
@@ -43,10 +48,13 @@ def create_invite(
         max_uses=body.max_uses,
         expires_in_days=min(body.expires_in_days, settings.invite_max_days),
         secret_key=settings.secret_key,
+        label=body.label,
     )
     session.commit()
     assert invite.id is not None
-    url = f"{settings.public_url.rstrip('/')}/join/{code}"
+    # Unset (a server started without `knacka serve`): the address the organiser reached us at.
+    base = settings.public_url or str(request.base_url)
+    url = f"{base.rstrip('/')}/join/{code}"
     return InviteCreated(
         id=invite.id,
         code=code,
@@ -54,6 +62,7 @@ def create_invite(
         expires_at=invite.expires_at,
         max_uses=invite.max_uses,
         qr_svg=qr_svg(url),
+        label=invite.label,
     )
 
 

@@ -137,6 +137,11 @@ def mount_pwa(app: FastAPI, pwa_dir: Path) -> None:
             headers={"Cache-Control": "no-cache, no-store", "Service-Worker-Allowed": "/"},
         )
 
+    @router.get("/favicon.ico")
+    def favicon(request: Request) -> Response:
+        # Browsers ask for it unprompted; PNG under this name is understood by all of them.
+        return _file_response(request, root / "icons" / "icon-192.png")
+
     @router.get("/{path:path}")
     def shell_file(path: str, request: Request) -> Response:
         if path.startswith("api/"):

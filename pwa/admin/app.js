@@ -145,11 +145,16 @@ function routes() {
   return list;
 }
 
+// On a phone the menu folds into one "Meny" button, so the page starts on the first screen.
+const wide = () => window.matchMedia("(min-width: 48rem)").matches;
+
 function drawNav() {
   const hash = location.hash.split("?")[0] || "";
+  const items = h("ul", {}, routes().map(([href, label]) =>
+    h("li", {}, h("a", { href, "aria-current": hash.startsWith(href) ? "page" : false }, label))));
+  const current = routes().find(([href]) => hash.startsWith(href))?.[1];
   nav.replaceChildren(
-    h("ul", {}, routes().map(([href, label]) =>
-      h("li", {}, h("a", { href, "aria-current": hash.startsWith(href) ? "page" : false }, label)))),
+    me && !wide() ? h("details", { class: "menu" }, h("summary", {}, current ? `Meny: ${current}` : "Meny"), items) : items,
     me ? h("div", { class: "who" },
       h("span", {}, `${me.name} (${me.role === "staff" ? "distriktet" : "organisatör"})`),
       h("button", { type: "button", class: "quiet", on: { click: toggleBigScreen } }, "Storskärm"),
@@ -201,11 +206,23 @@ async function render() {
   try {
     // Views get the live stream as a callback: they never import this module.
     main.replaceChildren(await (view || (() => h("p", {}, "Sidan finns inte.")))(me, { live: live.follow }));
+    labelCells(main);
   } catch (err) {
     if (err.code === "totp_enrolment_required") return; // the enrolment screen took over
     main.replaceChildren(h("p", { class: "error", role: "alert" }, err.message));
   }
   document.title = `${main.querySelector("h1")?.textContent || "Knacka"} – Knacka`;
+}
+
+// Each table cell learns its column's heading: on a phone the rows are stacked as cards and
+// the heading is shown beside each value (admin.css), so nothing scrolls sideways.
+function labelCells(root) {
+  for (const table of root.querySelectorAll("table.figures")) {
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, i) => { if (heads[i]) cell.dataset.label = heads[i]; });
+    }
+  }
 }
 
 async function start() {

@@ -36,20 +36,27 @@ function figure(title, svg, caption) {
  * Horizontal bars against goals: rows = [{label, value, goal, expected}].
  * The bar is solid dark, the goal an outlined box, the pace a dashed line ("takt").
  */
+// On a phone the chart is drawn about as wide as it is shown, so its text stays readable.
+const narrow = () => window.innerWidth < 640;
+
 export function goalBars(title, rows, { unit = "samtal" } = {}) {
-  const rowH = 44;
-  const labelW = 130;
-  const width = 700;
+  // Narrow: each label on its own line above its bar.
+  const small = narrow();
+  const above = small ? 22 : 0;
+  const rowH = 44 + above;
+  const labelW = small ? 0 : 130;
+  const width = small ? 360 : 700;
   const withGoals = rows.some((r) => r.goal);
-  const barW = width - labelW - (withGoals ? 230 : 80);
+  const barW = width - labelW - (withGoals ? (small ? 150 : 230) : 80);
   const height = rows.length * rowH + (withGoals ? 30 : 8);
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "chart-svg" });
   s("title", {}, svg, title);
   const max = Math.max(1, ...rows.map((r) => Math.max(r.value, r.goal || 0)));
   const x = (v) => labelW + (v / max) * barW;
   rows.forEach((r, i) => {
-    const y = i * rowH + 8;
-    s("text", { x: labelW - 8, y: y + 20, "text-anchor": "end", class: "chart-label" }, svg, r.label);
+    const y = i * rowH + 8 + above;
+    if (small) s("text", { x: 0, y: y - 6, class: "chart-label" }, svg, r.label);
+    else s("text", { x: labelW - 8, y: y + 20, "text-anchor": "end", class: "chart-label" }, svg, r.label);
     if (r.goal) s("rect", { x: labelW, y, width: x(r.goal) - labelW, height: 28, fill: "#fff", stroke: "#000", "stroke-width": 1.5 }, svg);
     s("rect", { x: labelW, y: y + 6, width: Math.max(0, x(r.value) - labelW), height: 16, fill: "#222" }, svg);
     if (r.expected !== undefined && r.goal) {
@@ -61,6 +68,10 @@ export function goalBars(title, rows, { unit = "samtal" } = {}) {
   });
   if (!withGoals) return figure(title, svg);
   const ly = height - 10;
+  if (small) {
+    s("text", { x: 0, y: ly, class: "chart-legend" }, svg, "mörk stapel: resultat · ruta: mål · streck: takt");
+    return figure(title, svg);
+  }
   s("rect", { x: labelW, y: ly - 10, width: 14, height: 10, fill: "#222" }, svg);
   s("text", { x: labelW + 20, y: ly, class: "chart-legend" }, svg, "resultat");
   s("rect", { x: labelW + 100, y: ly - 10, width: 14, height: 10, fill: "#fff", stroke: "#000" }, svg);
@@ -72,7 +83,8 @@ export function goalBars(title, rows, { unit = "samtal" } = {}) {
 
 /** Vertical bars per week: weeks = [{week, iso_year, conversations, doors}]. */
 export function weekBars(title, weeks) {
-  const width = 640;
+  const small = narrow();
+  const width = small ? 360 : 640;
   const height = 220;
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "chart-svg" });
   s("title", {}, svg, title);
@@ -80,7 +92,7 @@ export function weekBars(title, weeks) {
     s("text", { x: 10, y: 40, class: "chart-label" }, svg, "Inga dörrar loggade än.");
     return figure(title, svg);
   }
-  const shown = weeks.slice(-16);
+  const shown = weeks.slice(small ? -8 : -16);
   const { hatch } = patterns(svg);
   const max = Math.max(1, ...shown.map((w) => w.doors));
   const slot = (width - 20) / shown.length;
@@ -97,8 +109,8 @@ export function weekBars(title, weeks) {
   s("rect", { x: 10, y: height - 14, width: 14, height: 10, fill: hatch, stroke: "#000" }, svg);
   s("text", { x: 30, y: height - 5, class: "chart-legend" }, svg, "dörrar");
   s("rect", { x: 100, y: height - 14, width: 14, height: 10, fill: "#222" }, svg);
-  s("text", { x: 120, y: height - 5, class: "chart-legend" }, svg, "samtal (talet över stapeln)");
-  return figure(title, svg, "Senaste 16 veckorna");
+  s("text", { x: 120, y: height - 5, class: "chart-legend" }, svg, small ? "samtal (talet)" : "samtal (talet över stapeln)");
+  return figure(title, svg, `Senaste ${shown.length === 1 ? "veckan" : `${shown.length} veckorna`}`);
 }
 
 /** Horizontal bars of counts: rows = [{label, value}]. */

@@ -1,6 +1,7 @@
 // AK organisers (and staff on an AK's page): progress, invites, volunteers, assignments,
 // paper tallies, and the printable tally sheet.
 
+import { confirmAction } from "../shared/confirm.js";
 import { h } from "../shared/dom.js";
 import { fmt, pct } from "../shared/format.js";
 import { api } from "./api.js";
@@ -11,6 +12,42 @@ import { param } from "./hash.js";
 
 const year = () => Number(param("year")) || new Date().getFullYear();
 const reload = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
+
+// After an action the page is drawn again with fresh figures: it keeps its scroll position and
+// says what happened where the action was (until the next action), instead of jumping up.
+let afterReload = null;
+function reloadWith(sectionId, text) {
+  afterReload = { sectionId, text, scrollY: window.scrollY };
+  reload();
+}
+function noticeLine(sectionId) {
+  return h("p", { class: "saved", role: "status", id: `${sectionId}-saved` });
+}
+function settle() {
+  const pending = afterReload;
+  afterReload = null;
+  if (!pending) return;
+  // The page is put on screen by app.js after this view's data arrived: wait for its line.
+  const until = Date.now() + 10000;
+  const place = () => {
+    const line = document.getElementById(`${pending.sectionId}-saved`);
+    if (!line) {
+      if (Date.now() < until) requestAnimationFrame(place);
+      return;
+    }
+    line.textContent = pending.text;
+    window.scrollTo({ top: pending.scrollY, behavior: "instant" });
+  };
+  requestAnimationFrame(place);
+}
+
+const n = (count, one, many) => `${fmt(count)} ${count === 1 ? one : many}`;
+// A paper tally in words, every column (the saved line and the list say the same).
+function tallyWords(t) {
+  return `${n(t.conversation, "samtal", "samtal")}, ${fmt(t.not_home)} ej hemma, ${fmt(t.declined)} nej tack, ` +
+    `${fmt(t.no_access)} kom inte in, ${n(t.new_members, "ny medlem", "nya medlemmar")}, ` +
+    `material vid ${n(t.left_material, "dörr", "dörrar")}`;
+}
 
 async function chooseAk(me) {
   const aks = await api("/aks");
@@ -33,6 +70,7 @@ export async function akPage(me, { live }) {
   const drawProgress = async () => progressBox.replaceChildren(await progress(ak, y));
   drawProgress();
   live(y, { onTotals: drawProgress, onChanged: drawProgress });
+  settle();
 
   return h("div", {}, h("h1", {}, ak.name), picker,
     h("nav", { class: "jump", "aria-label": "På sidan" }, h("ul", {},
@@ -68,42 +106,86 @@ async function progress(ak, y) {
 }
 
 async function invites(ak) {
+  const label = h("input", { type: "text", name: "label", maxlength: 60, autocomplete: "off" });
   const uses = h("input", { type: "number", min: 1, max: 500, value: 1, name: "max_uses", inputmode: "numeric" });
   const days = h("input", { type: "number", min: 1, max: 7, value: 7, name: "expires_in_days", inputmode: "numeric" });
   const result = h("div", { class: "invite-result", "aria-live": "polite" });
-  const list = h("ul", { class: "plain" });
+  const list = h("ul", { class: "plain", id: "invite-list" });
+  const listNote = noticeLine("invite-list");
   const error = errorLine();
   const drawList = async () => {
     const all = await api(`/invites?ak=${ak.slug}`);
-    list.replaceChildren(...all.filter((i) => !i.revoked && i.uses < i.max_uses && new Date(i.expires_at) > new Date()).map((i) =>
-      h("li", {}, `Länk för ${i.max_uses} ${i.max_uses === 1 ? "person" : "personer"}, använd ${i.uses} gånger, gäller till ${new Date(i.expires_at).toLocaleDateString("sv-SE")}. `,
-        h("button", { type: "button", on: { click: async () => { await api(`/invites/${i.id}`, { method: "DELETE" }); drawList(); } } }, "Dra tillbaka"))));
+    list.replaceChildren(...all.filter((i) => !i.revoked && i.uses < i.max_uses && new Date(i.expires_at) > new Date()).map((i) => {
+      const name = i.label ? `”${i.label}”` : `Länk ${i.id}`;
+      return h("li", { "data-id": i.id }, h("strong", {}, name), ` – för ${i.max_uses} ${i.max_uses === 1 ? "person" : "personer"}, använd ${i.uses} ${i.uses === 1 ? "gång" : "gånger"}, gäller till ${new Date(i.expires_at).toLocaleDateString("sv-SE")}. `,
+        h("button", { type: "button", on: { click: async () => {
+          const yes = await confirmAction({
+            title: `Dra tillbaka ${name}?`,
+            text: "Länken slutar fungera direkt. Den som redan har gått med är kvar.",
+            yes: "Dra tillbaka länken",
+          });
+          if (!yes) return;
+          await api(`/invites/${i.id}`, { method: "DELETE" });
+          await drawList();
+          listNote.textContent = `${name} är tillbakadragen.`;
+        } } }, `Dra tillbaka ${name}`));
+    }));
     if (!list.children.length) list.append(h("li", {}, "Inga giltiga länkar just nu."));
   };
   const form = h("form", { class: "card" },
+    field("Vem är länken till? (frivilligt)", label, "Till exempel ”till Kerstin” eller ”mötet i Alafors”. Bara för dig, så att du känner igen länken."),
     field("Hur många får använda länken?", uses, "1 för en person. Fler för en grupp, till exempel på ett möte."),
     field("Giltig i antal dagar", days, "Högst 7."), error,
     h("button", { type: "submit", class: "primary" }, "Skapa inbjudan"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const n = Number(uses.value);
+    const count = Number(uses.value);
     const d = Number(days.value);
-    if (!(n >= 1 && n <= 500)) return showError(error, new Error("Skriv ett antal mellan 1 och 500."));
+    if (!(count >= 1 && count <= 500)) return showError(error, new Error("Skriv ett antal mellan 1 och 500."));
     if (!(d >= 1 && d <= 7)) return showError(error, new Error("Skriv ett antal dagar mellan 1 och 7."));
     try {
-      const invite = await api("/invites", { method: "POST", body: { ak: ak.slug, max_uses: n, expires_in_days: d } });
+      const invite = await api("/invites", { method: "POST", body: { ak: ak.slug, max_uses: count, expires_in_days: d, label: label.value.trim() || null } });
       showError(error, null);
-      const link = h("input", { type: "text", readonly: true, value: invite.url, id: "invite-url", class: "wide" });
-      result.replaceChildren(
-        h("p", {}, "Dela länken eller låt personen skanna koden. Länken visas bara nu."),
-        h("label", { for: "invite-url" }, "Inbjudningslänk"), link,
-        h("button", { type: "button", on: { click: async () => { try { await navigator.clipboard.writeText(invite.url); } catch { link.select(); } } } }, "Kopiera länken"),
-        h("img", { class: "qr", alt: "QR-kod med inbjudningslänken", src: svgImageUrl(invite.qr_svg) }));
+      label.value = "";
+      result.prepend(inviteCard(invite));
       drawList();
     } catch (err) { showError(error, err); }
   });
   await drawList();
-  return h("div", {}, form, result, h("h3", {}, "Giltiga länkar"), list);
+  return h("div", {}, form, result, h("h3", {}, "Giltiga länkar"), listNote, list);
+}
+
+// A new invite: its link (shown only now, the server keeps no copy), the phone's share sheet
+// where there is one, copying as the fallback, and the QR code.
+function inviteCard(invite) {
+  const name = invite.label ? `”${invite.label}”` : `Länk ${invite.id}`;
+  const id = `invite-url-${invite.id}`;
+  const link = h("input", { type: "text", readonly: true, value: invite.url, id, class: "wide invite-url" });
+  const said = h("p", { role: "status", class: "saved" });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(invite.url);
+      said.textContent = "Länken är kopierad.";
+    } catch {
+      link.select();
+      said.textContent = "Markera länken och kopiera den.";
+    }
+  };
+  const share = async () => {
+    try {
+      await navigator.share({ title: "Knacka", text: "Här är din inbjudan till Knacka:", url: invite.url });
+      said.textContent = "Delad.";
+    } catch (err) {
+      if (err?.name !== "AbortError") await copy();
+    }
+  };
+  return h("div", { class: "card invite-card", "data-id": invite.id },
+    h("h3", {}, `Ny inbjudan: ${name}`),
+    h("p", {}, "Dela länken eller låt personen skanna koden. Länken visas bara nu – skapa en ny om du tappar bort den."),
+    h("label", { for: id }, "Inbjudningslänk"), link,
+    navigator.share ? h("button", { type: "button", class: "primary", on: { click: share } }, "Dela länken") : "",
+    h("button", { type: "button", on: { click: copy } }, "Kopiera länken"), said,
+    h("img", { class: "qr", alt: `QR-kod med inbjudningslänken ${name}`, src: svgImageUrl(invite.qr_svg) }));
 }
 
 function volunteerList(volunteers) {
@@ -147,12 +229,25 @@ async function assignments(ak, districts, volunteers) {
     const body = { user_id: Number(who.value), district_id: Number(where.value) };
     if (from.value) body.starts_on = from.value;
     body.ends_on = to.value || from.value || undefined;
-    try { await api("/assignments", { method: "POST", body }); reload(); } catch (err) { showError(error, err); }
+    try {
+      await api("/assignments", { method: "POST", body });
+      reloadWith("uppdrag", `Uppdraget är sparat: ${who.selectedOptions[0].text} i ${where.selectedOptions[0].text}.`);
+    } catch (err) { showError(error, err); }
   });
   const span = (a) => (a.starts_on ? (a.ends_on && a.ends_on !== a.starts_on ? `${a.starts_on} – ${a.ends_on}` : a.starts_on) : "tills vidare");
-  return h("div", {}, form, h("ul", { class: "plain", id: "assignment-list" }, current.length
+  const remove = async (a) => {
+    const yes = await confirmAction({
+      title: "Ta bort uppdraget?",
+      text: `${a.user.name} ser inte längre ${a.district.name} som sitt uppdrag. Loggarna finns kvar.`,
+      yes: "Ta bort uppdraget",
+    });
+    if (!yes) return;
+    await api(`/assignments/${a.id}`, { method: "DELETE" });
+    reloadWith("uppdrag", `Uppdraget ${a.user.name}: ${a.district.name} är borttaget.`);
+  };
+  return h("div", {}, form, noticeLine("uppdrag"), h("ul", { class: "plain", id: "assignment-list" }, current.length
     ? current.map((a) => h("li", {}, `${a.user.name}: ${a.district.name}, ${span(a)} `,
-      h("button", { type: "button", on: { click: async () => { await api(`/assignments/${a.id}`, { method: "DELETE" }); reload(); } } }, "Ta bort uppdraget")))
+      h("button", { type: "button", "aria-label": `Ta bort uppdraget ${a.user.name}: ${a.district.name}`, on: { click: () => remove(a) } }, "Ta bort uppdraget")))
     : h("li", {}, "Inga uppdrag än.")));
 }
 
@@ -168,9 +263,8 @@ async function tallies(ak, districts, y) {
   const day = h("input", { type: "date", name: "date", value: isoToday() });
   const inputs = TALLY_FIELDS.map(([key, label]) => [key, field(label, h("input", { type: "number", min: 0, max: 5000, value: 0, name: key, inputmode: "numeric" }))]);
   const error = errorLine();
-  const done = h("p", { role: "status" });
   const form = h("form", { class: "card" }, field("Valdistrikt", where), field("Datum", day),
-    h("div", { class: "grid" }, inputs.map(([, f]) => f)), error, done,
+    h("div", { class: "grid" }, inputs.map(([, f]) => f)), error,
     h("button", { type: "submit", class: "primary" }, "Spara räkningen"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -181,14 +275,24 @@ async function tallies(ak, districts, y) {
     try {
       await api("/tallies", { method: "POST", body });
       showError(error, null);
-      done.textContent = "Räkningen är sparad.";
-      setTimeout(reload, 600);
+      reloadWith("papper", `Räkningen är sparad för ${where.selectedOptions[0].text} ${day.value}: ${tallyWords(body)}.`);
     } catch (err) { showError(error, err); }
   });
-  return h("div", {}, form, h("ul", { class: "plain", id: "tally-list" },
+  const strike = async (t) => {
+    const what = `${t.date}, ${names[t.district_id] || "valdistrikt"}`;
+    const yes = await confirmAction({
+      title: "Stryka räkningen?",
+      text: `Räkningen ${what} (${tallyWords(t)}) räknas inte längre i siffrorna.`,
+      yes: "Stryk räkningen",
+    });
+    if (!yes) return;
+    await api(`/tallies/${t.id}/void`, { method: "POST" });
+    reloadWith("papper", `Räkningen ${what} är struken.`);
+  };
+  return h("div", {}, form, noticeLine("papper"), h("ul", { class: "plain", id: "tally-list" },
     list.filter((t) => !t.voided_at).map((t) => h("li", {},
-      `${t.date}, ${names[t.district_id] || "valdistrikt"}: ${fmt(t.conversation)} samtal, ${fmt(t.not_home)} ej hemma, ${fmt(t.new_members)} nya medlemmar `,
-      h("button", { type: "button", on: { click: async () => { await api(`/tallies/${t.id}/void`, { method: "POST" }); reload(); } } }, "Stryk")))));
+      `${t.date}, ${names[t.district_id] || "valdistrikt"}: ${tallyWords(t)} `,
+      h("button", { type: "button", "aria-label": `Stryk räkningen ${t.date}, ${names[t.district_id] || "valdistrikt"}`, on: { click: () => strike(t) } }, "Stryk")))));
 }
 
 export async function tallySheet(me) {

@@ -336,14 +336,34 @@ export async function organisers() {
 
 // --- Audit log ----------------------------------------------------------------------------
 
+// The audit log's event codes in words (an unknown code is shown as it is).
+const AUDIT_ACTION = {
+  "assignments.list": "Läste uppdragen",
+  "audit.read": "Läste åtkomstloggen",
+  "district.create": "Lade till valdistrikt",
+  "district.update": "Ändrade valdistrikt",
+  "goal.set": "Satte mål",
+  retention: "Gallring",
+  "totals.volunteers": "Läste volontärernas siffror",
+  "user.create": "Skapade konto",
+  "user.erase": "Tog bort person",
+  "user.erase.retention": "Tog bort person (gallring)",
+  "user.read": "Läste person",
+  "user.sessions_revoke": "Loggade ut person överallt",
+  "user.update": "Ändrade person",
+  "users.list": "Läste personlistan",
+};
+
 export async function audit() {
+  const akNames = Object.fromEntries((await api("/aks")).map((a) => [a.slug, a.name]));
   const body = h("tbody", {});
   const more = h("button", { type: "button" }, "Visa äldre");
   let before = null;
   const load = async () => {
     const events = await api(`/audit?limit=100${before ? `&before=${before}` : ""}`);
     events.forEach((e) => body.append(h("tr", {}, h("td", {}, dateText(e.at)), h("td", {}, e.actor_id ?? "–"),
-      h("td", {}, e.action), h("td", {}, e.target_user_id ?? ""), h("td", {}, e.ak ?? ""), h("td", {}, e.detail ?? ""))));
+      h("td", {}, AUDIT_ACTION[e.action] || e.action), h("td", {}, e.target_user_id ?? ""), h("td", {}, akNames[e.ak] || e.ak || ""),
+      h("td", {}, (e.detail ?? "").replace(/^(\d+) users?$/, (_, c) => `${c} ${c === "1" ? "person" : "personer"}`)))));
     before = events.length ? events[events.length - 1].id : before;
     more.hidden = events.length < 100;
   };
@@ -352,7 +372,7 @@ export async function audit() {
   return h("div", {}, h("h1", {}, "Logg över åtkomst"),
     h("p", {}, "Vem som läst eller ändrat uppgifter om personer, och när. Nyast först."),
     h("div", { class: "scroll" }, h("table", { class: "figures" },
-      h("thead", {}, h("tr", {}, ["Tid", "Av (id)", "Händelse", "Gäller (id)", "AK", "Detaljer"].map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {}, ["Tid", "Av (id)", "Händelse", "Gäller (id)", "Arbetarekommun", "Detaljer"].map((t) => h("th", { scope: "col" }, t)))),
       body)), more);
 }
 

@@ -5,6 +5,7 @@ import { h, replace } from "../shared/dom.js";
 import { kvGet, kvSet } from "./db.js";
 import { findDistrict } from "./district-list.js";
 import { HOLD_MS, isoWithOffset, newId, outbox, stockholmDay } from "./outbox.js";
+import { recentLogs } from "./recent.js";
 import { outcomeLabel } from "./status.js";
 import { plural } from "./ui.js";
 
@@ -77,6 +78,7 @@ export function renderDistrict(app, districtId) {
       performance.measure("knacka:tap-to-stored", { start: tappedAt, end: performance.now() });
       await countShift(outcome, 1);
       offerUndo(entry);
+      recent.update();
       if (isConversation) openQuickStep(entry);
     } finally {
       busy = false;
@@ -110,11 +112,24 @@ export function renderDistrict(app, districtId) {
     clearTimeout(undoTimer);
     if (held?.id === entry.id) closeQuickStep();
     await outbox.undo(entry.id);
-    await countShift(entry.outcome, -1);
+    await undone(entry);
+  }
+
+  // After an undo from the toast or from "Senaste loggar": the shift count follows, if the
+  // log was one of this shift's.
+  async function undone(entry) {
+    if (held?.id === entry.id) closeQuickStep();
+    const when = new Date(entry.created_at ?? Date.parse(entry.occurred_at));
+    if (entry.district_id === shift.district_id && stockholmDay(when) === shift.day && shift.doors > 0) {
+      await countShift(entry.outcome, -1);
+    }
+    clearTimeout(undoTimer);
     replace(toast, h("span", {}, `Ångrat: ${outcomeLabel(entry.outcome)}.`));
+    toast.hidden = false;
     undoTimer = setTimeout(() => {
       toast.hidden = true;
     }, 4000);
+    recent.update();
   }
 
   function toggle(label, id) {
@@ -148,6 +163,7 @@ export function renderDistrict(app, districtId) {
     });
     const member = toggle("Blev medlem", "new-member");
     const material = toggle("Lämnade material", "left-material");
+    member.className = material.className = "chip chip-fact";
     held.read = () => ({
       topics: chips.filter((c) => c.getAttribute("aria-pressed") === "true").map((c) => c.dataset.topic),
       new_member: member.getAttribute("aria-pressed") === "true",
@@ -162,11 +178,22 @@ export function renderDistrict(app, districtId) {
             h("div", { class: "chips", role: "group", "aria-labelledby": "topics-label" }, chips),
           ]
         : null,
-      h("div", { class: "chips", role: "group", "aria-label": "Mer om samtalet (frivilligt)" }, member, material),
+      // What happened, apart from what was talked about: another look, its own heading.
       h(
-        "button",
-        { type: "button", class: "btn btn-primary btn-wide", id: "quick-done", on: { click: () => finishQuickStep(true) } },
-        "Klar",
+        "div",
+        { class: "facts" },
+        h("p", { id: "facts-label" }, "Hände något mer?"),
+        h("div", { class: "facts-row", role: "group", "aria-labelledby": "facts-label" }, member, material),
+      ),
+      // Kept at the foot of the screen however many topics there are.
+      h(
+        "div",
+        { class: "quick-done-bar" },
+        h(
+          "button",
+          { type: "button", class: "btn btn-primary btn-wide", id: "quick-done", on: { click: () => finishQuickStep(true) } },
+          "Klar",
+        ),
       ),
     );
     quick.hidden = false;
@@ -194,6 +221,7 @@ export function renderDistrict(app, districtId) {
   }
 
   toast.hidden = true;
+  const recent = recentLogs(app, { districtId, onUndone: (m) => undone(m) });
   let map = null; // the map below the buttons, once loaded
   let left = false;
 
@@ -219,6 +247,7 @@ export function renderDistrict(app, districtId) {
     quick,
     grid,
     toast,
+    recent.node,
   );
   showShift();
   showMap();
@@ -226,9 +255,14 @@ export function renderDistrict(app, districtId) {
     node,
     update() {
       showMap(); // figures refreshed: an outline may just have arrived
+      recent.update();
+    },
+    outboxChanged() {
+      recent.update(); // a log was acknowledged: its line says so
     },
     leave() {
       left = true;
+      recent.leave();
       clearTimeout(undoTimer);
       map?.then((view) => view?.leave());
       // Leaving the screen sends the conversation as it is.

@@ -1,22 +1,28 @@
 // Home: today's own count, the AK's progress against this year's goal, and the districts
 // (assigned first, then the AK's other prioritised ones), all from the phone's copy.
 
+import { confirmAction } from "../shared/confirm.js";
 import { h, replace } from "../shared/dom.js";
 import { fmt, pct } from "../shared/format.js";
 import { send } from "./api.js";
 import { kvDelete, kvGet } from "./db.js";
 import { districtList } from "./district-list.js";
 import { outbox } from "./outbox.js";
+import { recentLogs } from "./recent.js";
 import { bar, plural } from "./ui.js";
 
 export function renderHome(app) {
   const node = h("section", { class: "screen" });
   let alive = true;
+  let mineByDistrict = new Map(); // this phone's logs per district today (outbox.todayByDistrict)
 
   async function update() {
     if (!alive) return;
+    recent.update();
     const data = app.data || {};
     const today = await outbox.today(data.today);
+    // The cards' "idag" figures came with the same refresh as data.today.
+    mineByDistrict = await outbox.todayByDistrict(data.today?.day === today.day ? data.today?.fetched_at : 0);
     if (!alive) return;
     const me = data.me;
     const ak = me?.aks?.[0];
@@ -69,12 +75,32 @@ export function renderHome(app) {
         others,
         me ? "Det finns inga fler prioriterade valdistrikt." : "Anslut till nätet för att hämta valdistrikten.",
       ),
+      recent.node,
+      // Far from the districts, behind a heading of its own: signing out is rarely wanted.
       h(
         "section",
-        { class: "card card-quiet" },
+        { class: "card card-quiet account", "aria-labelledby": "account-title" },
+        h("h2", { id: "account-title" }, "Telefonen och kontot"),
+        h(
+          "p",
+          { class: "muted" },
+          "Loggar du ut behöver du en ny inbjudningslänk från din organisatör för att komma in igen.",
+        ),
         h("button", { type: "button", class: "btn btn-quiet btn-wide", id: "logout", on: { click: logout } }, "Logga ut"),
       ),
-      logoutDialog,
+    );
+  }
+
+  // The server's figures plus this phone's logs they cannot hold yet (offline, or sent since).
+  function progressLine(progress, mine) {
+    const doorsToday = (progress?.doors_today || 0) + (mine?.doors || 0);
+    if (!progress && !mine) return null;
+    return h(
+      "span",
+      { class: "district-progress" },
+      progress ? `${plural(progress.conversations_year, "samtal", "samtal")} i år · ` : "",
+      `${plural(doorsToday, "dörr", "dörrar")} idag`,
+      mine?.waiting ? h("span", { class: "waiting-note" }, ` (${plural(mine.waiting, "väntar", "väntar")} på att skickas)`) : "",
     );
   }
 
@@ -102,13 +128,7 @@ export function renderHome(app) {
                   },
                   h("span", { class: "district-name" }, district.name),
                   assigned ? h("span", { class: "tag" }, "Tilldelat dig") : null,
-                  progress
-                    ? h(
-                        "span",
-                        { class: "district-progress" },
-                        `${plural(progress.conversations_year, "samtal", "samtal")} i år · ${plural(progress.doors_today, "dörr", "dörrar")} idag`,
-                      )
-                    : null,
+                  progressLine(progress, mineByDistrict.get(district.id)),
                 ),
               ),
             ),
@@ -116,34 +136,28 @@ export function renderHome(app) {
     );
   }
 
-  const logoutDialog = h("dialog", { id: "logout-dialog", "aria-labelledby": "logout-title" });
+  const recent = recentLogs(app, { onUndone: () => update() });
 
   async function logout() {
     const waiting = outbox.waiting;
+    const text = ["Du kommer inte in igen förrän du öppnar en ny inbjudningslänk från din organisatör."];
     if (waiting > 0) {
-      replace(
-        logoutDialog,
-        h("h2", { id: "logout-title" }, `${plural(waiting, "logg", "loggar")} är inte skickade`),
-        h(
-          "p",
-          {},
-          "Loggar du ut nu stannar de i telefonen och skickas först när någon loggar in här igen. Skicka dem först om du kan.",
-        ),
-        h(
-          "div",
-          { class: "actions" },
-          h("button", { type: "button", class: "btn btn-primary", on: { click: () => logoutDialog.close() } }, "Avbryt"),
-          h("button", { type: "button", class: "btn btn-quiet", id: "logout-anyway", on: { click: reallyLogout } }, "Logga ut ändå"),
-        ),
+      text.unshift(
+        waiting === 1
+          ? "1 logg är inte skickad. Loggar du ut nu stannar den i telefonen och skickas först när någon loggar in här igen. Skicka den först om du kan."
+          : `${plural(waiting, "logg", "loggar")} är inte skickade. Loggar du ut nu stannar de i telefonen och skickas först när någon loggar in här igen. Skicka dem först om du kan.`,
       );
-      logoutDialog.showModal();
-      return;
     }
-    await reallyLogout();
+    const yes = await confirmAction({
+      id: "logout-dialog",
+      title: "Logga ut från Knacka?",
+      text,
+      yes: waiting > 0 ? "Logga ut ändå" : "Logga ut",
+    });
+    if (yes) await reallyLogout();
   }
 
   async function reallyLogout() {
-    if (logoutDialog.open) logoutDialog.close();
     // Ends the session on the server when it can; the phone forgets it either way.
     const token = await kvGet("token");
     send("POST", "/api/auth/logout", undefined, { token, timeout: 5000 }).catch(() => {});
@@ -157,9 +171,13 @@ export function renderHome(app) {
   return {
     node,
     update,
-    outboxChanged: update,
+    outboxChanged: () => {
+      update();
+      recent.update();
+    },
     leave() {
       alive = false;
+      recent.leave();
     },
   };
 }

@@ -14,6 +14,8 @@ const BACKOFF_MAX_MS = 5 * 60 * 1000;
 const RETRY_AFTER_MAX_MS = 60 * 60 * 1000;
 // A conversation waits this long at most for its quick step before it is sent as it is.
 export const HOLD_MS = 3 * 60 * 1000;
+// Undo is offered until this long before the server's void window closes.
+const UNDO_MARGIN_MS = 30 * 1000;
 const ACK = new Set(["created", "duplicate"]);
 const REFUSED = new Set(["conflict", "rejected"]);
 // Whole-request refusals that say something about the logs themselves: split to find the
@@ -424,17 +426,41 @@ class Outbox extends EventTarget {
         ? { ...server.counts }
         : { doors: 0, conversations: 0, new_members: 0 };
     const fetchedAt = server && server.day === day ? server.fetched_at : 0;
-    const mine = (await getAll("mine")).filter((m) => m.day === day && !m.dropped);
-    for (const m of mine) {
-      const counted = m.acked_at !== null && m.acked_at <= fetchedAt;
-      let delta = 0;
-      if (m.voided_at) delta = counted && m.voided_at > fetchedAt ? -1 : 0;
-      else if (!counted) delta = 1;
+    for (const m of await this.mineToday()) {
+      const delta = notYetCounted(m, fetchedAt);
       base.doors += delta;
       if (m.outcome === "conversation") base.conversations += delta;
       if (m.new_member) base.new_members += delta;
     }
     return base;
+  }
+
+  // Per district: the doors the server's figures (fetched at fetchedAt) do not hold yet, and
+  // how many of them are still on the phone. The home screen's cards add them in.
+  async todayByDistrict(fetchedAt) {
+    const byDistrict = new Map();
+    for (const m of await this.mineToday()) {
+      const row = byDistrict.get(m.district_id) || { doors: 0, waiting: 0 };
+      row.doors += notYetCounted(m, fetchedAt || 0);
+      if (m.acked_at === null && !m.voided_at) row.waiting += 1;
+      byDistrict.set(m.district_id, row);
+    }
+    return byDistrict;
+  }
+
+  async mineToday() {
+    const day = stockholmDay();
+    return (await getAll("mine")).filter((m) => m.day === day && !m.dropped);
+  }
+
+  // This phone's logs that may still be undone, newest first: those not yet sent, and those
+  // the server got less than windowMs ago (measured from the phone's receipt of the ack, which
+  // comes after the server's own clock started, less a margin for the trip).
+  async recent(windowMs, now = Date.now()) {
+    const open = (m) => !m.voided_at && (m.acked_at === null || now - m.acked_at < windowMs - UNDO_MARGIN_MS);
+    return (await getAll("mine"))
+      .filter((m) => !m.dropped && open(m))
+      .sort((a, b) => b.created_at - a.created_at);
   }
 
   async prune() {
@@ -443,6 +469,13 @@ class Outbox extends EventTarget {
       for (const m of await done(mine.getAll())) if (m.created_at < cutoff) mine.delete(m.id);
     });
   }
+}
+
+// +1 for a log the server's figure cannot hold yet, -1 for a counted one voided since, else 0.
+function notYetCounted(m, fetchedAt) {
+  const counted = m.acked_at !== null && m.acked_at <= fetchedAt;
+  if (m.voided_at) return counted && m.voided_at > fetchedAt ? -1 : 0;
+  return counted ? 0 : 1;
 }
 
 export const outbox = new Outbox();

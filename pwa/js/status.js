@@ -111,7 +111,10 @@ export function initStatus(app) {
         "Be din organisatör om en ny inbjudningslänk och öppna den på den här telefonen.",
       );
     }
-    await renderRefused(refusedBox);
+    const refusedCount = await renderRefused(refusedBox);
+    // Colours by meaning: calm when all went out, amber while logs wait (they are safe on the
+    // phone), red only when something needs the volunteer (sign in again, a refused log).
+    (header.closest("header") || header).dataset.state = outbox.paused || refusedCount > 0 ? "problem" : waiting > 0 ? "waiting" : "sent";
     // Everything went out: fetch fresh figures (at most once a minute) so progress follows.
     const due = Date.now() - lastRefresh > REFRESH_EVERY_MS;
     if (lastWaiting > 0 && waiting === 0 && !outbox.paused && !refreshing && due && navigator.onLine) {
@@ -152,7 +155,7 @@ export function initStatus(app) {
     const refused = (await outbox.entries()).filter((e) => e.state === "refused");
     if (refused.length === 0) {
       box.replaceChildren();
-      return;
+      return 0;
     }
     const names = new Map();
     for (const d of app.data?.districts || []) names.set(d.district.id, d.district.name);
@@ -192,5 +195,6 @@ export function initStatus(app) {
         ),
       ),
     );
+    return refused.length;
   }
 }

@@ -54,3 +54,11 @@ def test_login_refuses_extra_fields(client: TestClient, make_user: MakeUser):
     )
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
+
+
+def test_me_tells_the_phone_how_long_its_author_may_undo_a_log(
+    client: TestClient, make_user: MakeUser
+):
+    vera = make_user("volunteer", aks=["ale"])
+    me = client.get("/api/me", headers=vera.headers).json()
+    assert me["void_window_minutes"] == 10

@@ -98,6 +98,7 @@ def test_a_revoked_invite_is_refused_and_listed_as_revoked(client: TestClient, m
             "max_uses": 10,
             "uses": 1,
             "revoked": True,
+            "label": None,
         }
     ]
 
@@ -166,3 +167,29 @@ def test_phones_redeeming_at_once_never_exceed_the_use_limit(
     with Session(db) as session:
         assert [i.uses for i in session.exec(select(Invite)).all()] == [3, 3, 3]
         assert len(session.exec(select(User).where(User.role == "volunteer")).all()) == 9
+
+
+def test_an_invite_links_to_the_address_the_organiser_used_when_no_public_url_is_set(
+    client: TestClient, make_user: MakeUser
+):
+    olle = make_user("organiser", aks=["ale"])
+    invite = make_invite(client, olle)
+    assert invite["url"] == f"http://testserver/join/{invite['code']}"
+
+
+def test_several_invites_are_listed_again_with_their_labels(
+    client: TestClient, make_user: MakeUser
+):
+    olle = make_user("organiser", aks=["ale"])
+    kerstin = make_invite(client, olle, label="  till Kerstin  ")
+    plain = make_invite(client, olle, label="   ")
+    assert kerstin["label"] == "till Kerstin"
+    listed = client.get("/api/invites", params={"ak": "ale"}, headers=olle.headers).json()
+    assert {(i["id"], i["label"]) for i in listed} == {
+        (kerstin["id"], "till Kerstin"),
+        (plain["id"], None),
+    }
+    too_long = client.post(
+        "/api/invites", json={"ak": "ale", "label": "x" * 61}, headers=olle.headers
+    )
+    assert too_long.status_code == 422

@@ -83,6 +83,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/metrics"): Policy(everyone()),
     ("GET", "/redoc"): Policy(everyone()),
     ("GET", "/sw.js"): Policy(everyone()),
+    ("GET", "/favicon.ico"): Policy(everyone()),
     ("GET", "/{path:path}"): Policy(everyone()),
     # Foundation.
     ("GET", "/api/health"): Policy(everyone()),

@@ -29,7 +29,9 @@ ORGANISER_PASSWORD = "Knacka-organisatör-2026"
 
 
 class KnackaServer:
-    def __init__(self, database_url: str, work_dir: Path) -> None:
+    def __init__(self, database_url: str, work_dir: Path, *, public_url: bool = True) -> None:
+        # public_url=False: KNACKA_PUBLIC_URL unset, as on a fresh clone; `knacka serve` derives it.
+        self.set_public_url = public_url
         self.database_url = database_url
         self.work_dir = work_dir
         self.port = free_port()
@@ -53,6 +55,8 @@ class KnackaServer:
             KNACKA_PWA_DIR=str(self.pwa_dir),
             KNACKA_DATA_DIR=str(self.work_dir),
         )
+        if not self.set_public_url:
+            env.pop("KNACKA_PUBLIC_URL")
         return env
 
     def start(self) -> None:

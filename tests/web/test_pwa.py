@@ -145,3 +145,10 @@ def test_first_load_fits_the_budget():
         body = (PWA / name.lstrip("/")).read_bytes()
         total += len(body) if name.endswith(".png") else len(gzip.compress(body, 9))
     assert total <= FIRST_LOAD_BUDGET, f"{total} bytes"
+
+
+def test_the_browsers_favicon_request_gets_the_app_icon(pwa_client: TestClient):
+    response = pwa_client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.content.startswith(b"\x89PNG")

@@ -108,7 +108,7 @@ def test_home_and_district_screens(page: Page):
     assert page.get_by_role("button", name="Sjukvård").get_attribute("aria-pressed") == "true"
     check(page, "quick step after a conversation")
     page.get_by_role("button", name="Klar").click()
-    page.get_by_role("button", name="Ångra").wait_for()
+    page.get_by_role("button", name="Ångra", exact=True).wait_for()
     check(page, "district with undo")
 
 

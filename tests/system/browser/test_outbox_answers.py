@@ -264,7 +264,7 @@ def test_connection_reset_keeps_the_logs(page: Page, standin: StandIn):
 def test_undo_drops_a_waiting_log_and_voids_a_sent_one(page: Page, standin: StandIn):
     page.context.set_offline(True)
     tap(page, "Nej tack")
-    page.get_by_role("button", name="Ångra").click()
+    page.get_by_role("button", name="Ångra", exact=True).click()
     wait_until_waiting(page, 0)
     assert outbox_entries(page) == []
     back_online(page)
@@ -273,7 +273,7 @@ def test_undo_drops_a_waiting_log_and_voids_a_sent_one(page: Page, standin: Stan
     wait_until_waiting(page, 0)
     sent = calls[0].body["logs"][0]
     assert sent["outcome"] == "no_access"
-    page.get_by_role("button", name="Ångra").click()
+    page.get_by_role("button", name="Ångra", exact=True).click()
     page.locator("#undo-toast", has_text="Ångrat").wait_for()
     standin.wait_until(lambda: len(standin.voids) == 1)
     assert standin.voids == [sent["id"]]
