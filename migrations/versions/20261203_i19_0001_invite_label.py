@@ -1,7 +1,7 @@
 """invite label: the organiser's note of who a link is for
 
 Revision ID: i19_0001
-Revises: log_0001
+Revises: i22_0001
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "i19_0001"
-down_revision: str | None = "log_0001"
+down_revision: str | None = "i22_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
