@@ -23,6 +23,8 @@ user_app = typer.Typer(help="Manage staff and organiser accounts.")
 app.add_typer(user_app, name="user")
 districts_app = typer.Typer(help="Valdistrikt boundaries from Valmyndigheten.")
 app.add_typer(districts_app, name="districts")
+plan_app = typer.Typer(help="The plan (AKs, goals, districts, topics) as a workbook.")
+app.add_typer(plan_app, name="plan")
 
 
 def _migrate_and_seed(*, seed: bool) -> None:
@@ -244,6 +246,68 @@ def districts_import(
                 typer.echo(line)
     except DistrictImportError as exc:
         typer.echo(f"Importen avbröts, inget ändrades: {exc.message} ({exc.code})", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
+@plan_app.command("export")
+def plan_export(
+    file: Annotated[Path, typer.Argument(help="The .xlsx file to write")],
+) -> None:
+    """Write the current plan as a workbook to edit in Excel or LibreOffice."""
+    from api.plan.workbook import export_plan
+
+    settings = get_settings()
+    upgrade_to_head(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            file.write_bytes(export_plan(session=session))
+    finally:
+        engine.dispose()
+    typer.echo(f"Planen skriven till {file}.")
+
+
+@plan_app.command("import")
+def plan_import(
+    file: Annotated[Path, typer.Argument(help="An edited copy of `knacka plan export`")],
+    dry_run: Annotated[bool, typer.Option(help="Check and preview, save nothing")] = False,
+) -> None:
+    """Check the whole workbook, show every change, then apply them in one transaction."""
+    from api.plan import workbook
+
+    if not file.is_file():
+        typer.echo(f"Filen {file} finns inte.", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    upgrade_to_head(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            plan = workbook.read_workbook(file.read_bytes())
+            preview = workbook.preview(session=session, plan=plan)
+            for change in preview.changes:
+                typer.echo(f"  {change.description}")
+            if not preview.changes:
+                typer.echo("Inga ändringar: planen i filen är densamma som i databasen.")
+                return
+            if dry_run:
+                typer.echo(f"Provkörning: {len(preview.changes)} ändringar, inget sparades.")
+                return
+            workbook.apply(session=session, plan=plan, preview=preview)
+            accounts.audit(
+                session=session,
+                actor_id=None,
+                action="plan.import",
+                detail=f"via command line: {workbook.summary(preview)}",
+            )
+            session.commit()
+            typer.echo(f"Sparat: {len(preview.changes)} ändringar.")
+    except workbook.WorkbookRefused as exc:
+        typer.echo("Filen avvisades, inget ändrades:", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem.text()}", err=True)
         raise typer.Exit(2) from exc
     finally:
         engine.dispose()
