@@ -221,6 +221,10 @@ POLICY: dict[tuple[str, str], Policy] = {
         prepare=lambda ctx: {"new_code": _a_free_district_code(ctx)},
     ),
     ("PATCH", "/api/districts/{district_id}"): Policy(staff_only(), body={"prioritised": True}),
+    # The plan as a workbook: staff only. An empty upload is refused (422) once past the check.
+    ("GET", "/api/plan/workbook"): Policy(staff_only()),
+    ("POST", "/api/plan/workbook/preview"): Policy(staff_only(422)),
+    ("POST", "/api/plan/workbook/apply"): Policy(staff_only(422), query={"digest": "0" * 32}),
     # The staff dashboard's views over every AK.
     ("GET", "/api/totals/overview"): Policy(staff_only(), query={"year": 2026}),
     # Exports: everyone signed in gets the per-AK table; detail only for the caller's own AKs.
