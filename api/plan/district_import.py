@@ -312,6 +312,11 @@ def outline_for_phone(
     return rounded if rounded.is_valid else shapely.make_valid(rounded)
 
 
+def sweref_outline(geojson: str) -> BaseGeometry:
+    """A stored WGS84 outline in SWEREF 99 TM metres, where areas can be compared."""
+    return _reproject(shape(json.loads(geojson)), _TO_SWEREF)
+
+
 def geojson_text(outline: BaseGeometry) -> str:
     return json.dumps(mapping(outline), separators=(",", ":"))
 
@@ -468,7 +473,7 @@ def _largest_overlap(
     stored = session.get(DistrictBoundary, district.id)
     if stored is None:
         return None
-    old = _reproject(shape(json.loads(stored.geojson)), _TO_SWEREF)
+    old = sweref_outline(stored.geojson)
     if old.area <= 0:
         return None
     same_kommun = [f for f in boundary_file.features if f.code[:4] == district.code[:4]]

@@ -221,6 +221,12 @@ POLICY: dict[tuple[str, str], Policy] = {
         prepare=lambda ctx: {"new_code": _a_free_district_code(ctx)},
     ),
     ("PATCH", "/api/districts/{district_id}"): Policy(staff_only(), body={"prioritised": True}),
+    # Successors after a re-districting: staff only. The target district is active, so a
+    # confirmation is refused (422) once past the access check.
+    ("GET", "/api/districts/successors"): Policy(staff_only()),
+    ("POST", "/api/districts/{district_id}/successors"): Policy(
+        staff_only(422), body={"successor_ids": ["{district_id}"]}
+    ),
     # The plan as a workbook: staff only. An empty upload is refused (422) once past the check.
     ("GET", "/api/plan/workbook"): Policy(staff_only()),
     ("POST", "/api/plan/workbook/preview"): Policy(staff_only(422)),
