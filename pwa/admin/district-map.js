@@ -9,7 +9,7 @@ export async function districtMap(year, akSlug, perDistrict) {
   try {
     const [{ drawChoropleth, perThousandVoters }, geometry] = await Promise.all([
       import("../shared/map.js"),
-      api(`/districts/geometry?ak=${encodeURIComponent(akSlug)}`),
+      api(`/districts/geometry?ak=${encodeURIComponent(akSlug)}&year=${year}`),
     ]);
     if (!geometry.features || !geometry.features.length) {
       box.append(h("p", {}, "Det finns ingen karta för den här arbetarekommunen än."));

@@ -90,6 +90,18 @@ def test_a_split_prioritised_district_gets_both_halves_and_old_years_stay_equal(
         c: ["14400101"] for c in SPLIT
     }
 
+    # Maps: an earlier year draws the division its counts sit on; today's draws the new one.
+    def drawn(**params: object) -> set[str]:
+        response = client.get(
+            "/api/districts/geometry", params={"ak": "ale", **params}, headers=staff.headers
+        )
+        assert response.status_code == 200
+        return {f["properties"]["code"] for f in response.json()["features"]}
+
+    assert "14400101" in drawn(year=2025) and not set(SPLIT) & drawn(year=2025)
+    assert set(SPLIT) <= drawn() and "14400101" not in drawn()
+    assert set(SPLIT) <= drawn(year=2026) and "14400101" not in drawn(year=2026)
+
     # The current assignment follows to both halves; the ended one stays where work was done.
     with Session(db) as session:
         mine = session.exec(select(Assignment).where(Assignment.user_id == volunteer.id)).all()
