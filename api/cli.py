@@ -313,5 +313,52 @@ def plan_import(
         engine.dispose()
 
 
+@districts_app.command("turnout")
+def districts_turnout(
+    file: Annotated[
+        Path, typer.Argument(help="Riksdag result CSV: valdistrikt_code, valdeltagande_pct")
+    ],
+    year: Annotated[int, typer.Option(help="The election the figures are from")] = 2022,
+    comparable: Annotated[
+        Path | None,
+        typer.Option(
+            help="The 2026 division CSV (comparable_to_2022, code_2022_if_comparable): "
+            "carries a 2022 figure to a renumbered district"
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Check and report, save nothing")] = False,
+) -> None:
+    """Import valdeltagande per district (for "where to knock next"); one transaction."""
+    from api.plan.district_import import (
+        DistrictImportError,
+        read_comparable_csv,
+        read_turnout_csv,
+        set_turnout,
+    )
+
+    settings = get_settings()
+    upgrade_to_head(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        for path in (file, comparable):
+            if path is not None and not path.is_file():
+                raise DistrictImportError("no_file", f"Filen {path} finns inte.")
+        turnout = read_turnout_csv(file.read_bytes())
+        mapping = read_comparable_csv(comparable.read_bytes()) if comparable else None
+        with Session(engine) as session:
+            changed = set_turnout(session=session, turnout=turnout, year=year, comparable=mapping)
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        typer.echo(f"Valdeltagande {year} satt för {len(changed)} distrikt.")
+        typer.echo("Provkörning: inget sparades." if dry_run else "Sparat.")
+    except DistrictImportError as exc:
+        typer.echo(f"Importen avbröts, inget ändrades: {exc.message} ({exc.code})", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     app()

@@ -187,6 +187,9 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/totals/districts"): Policy(
         organisers_of_the_ak(), query={"year": 2026, "ak": OWN_AK}
     ),
+    ("GET", "/api/totals/where-to-knock"): Policy(
+        organisers_of_the_ak(), query={"year": 2026, "ak": OWN_AK}
+    ),
     ("GET", "/api/totals/weeks"): Policy(
         organisers_of_the_ak(), query={"year": 2026, "ak": OWN_AK}
     ),
