@@ -21,10 +21,12 @@ router = APIRouter(tags=["plan"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+# Declared as octet-stream: the body is the .xlsx file's bytes, whatever type the client names.
 _UPLOAD = {
     "requestBody": {
         "required": True,
-        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The .xlsx workbook itself",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     }
 }
 
