@@ -364,6 +364,9 @@ def _read_aks(sheet: Any, s: _Sheet, plan: PlanFile) -> None:
     for row, v in s.rows(sheet):
         slug = s.slug(row, "slug", v["slug"])
         name = s.text(row, "namn", v["namn"])
+        if name is not None and len(name) > 80:
+            s.problem(row, "namn", "högst 80 tecken")
+            name = None
         code = s.code(row, "kommunkod", v["kommunkod"], 4)
         if slug:
             s.unique(slugs, slug, row, "slug", f"AK:n {slug!r}")

@@ -128,6 +128,7 @@ BROKEN: dict[str, tuple[Any, str, int | None, str | None]] = {
     "kommun code not 4 digits": (_append("AK", ["kalmar", "Kalmar", "088"]), "AK", -1, "C"),
     "kommun code taken": (_append("AK", ["kalmar", "Kalmar", "1440"]), "AK", -1, "C"),
     "kommun code changed": (_set("AK", {"slug": "ale"}, "kommunkod", "1499"), "AK", 0, "C"),
+    "AK name too long": (_append("AK", ["kalmar", "K" * 81, "0880"]), "AK", -1, "B"),
     "AK name taken": (_append("AK", ["kalmar", "Ale", "0880"]), "AK", -1, "B"),
     "unknown district": (
         _append("Valdistrikt", ["14409999", "ale", "Påhittat", "", "ja"]),
