@@ -115,7 +115,10 @@ class ImportReport:
         if self.renamed:
             out.append(f"Nytt namn: {listed(self.renamed)}")
         if self.vanished_prioritised:
-            out.append("Prioriterade distrikt som inte finns längre (välj ersättare i planen):")
+            out.append(
+                "Prioriterade distrikt som inte finns längre "
+                "(bekräfta ersättare i /admin under Planen):"
+            )
             for code in self.vanished_prioritised:
                 line = f"  {listed([code])}"
                 if code in self.successors:

@@ -5,10 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from api.accounts import service as accounts
 from api.accounts.access import CurrentStaff, SessionDep
+from api.core.errors import Conflict
 from api.core.stockholm import stockholm_today
 from api.core.types import MAX_ID, RowId
 from api.live import events
@@ -89,7 +91,12 @@ def confirm_successors(
         detail=f"{done.retired.code} → {', '.join(d.code for d in done.successors)}; "
         f"{done.assignments_moved} uppdrag flyttade",
     )
-    events.commit_and_announce(request.app.state, session, [today.year])
+    try:
+        events.commit_and_announce(request.app.state, session, [today.year])
+    except IntegrityError:
+        # The same confirmation, sent twice at once: the first one stands.
+        session.rollback()
+        raise Conflict("successor_confirmed", "Ersättaren är redan bekräftad.") from None
     return ConfirmedPublic(
         district=district_public(done.retired, slug),
         successors=[district_public(d, slug) for d in done.successors],

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from api.accounts import service as accounts
@@ -131,14 +132,22 @@ def apply_workbook(
             "Planen har ändrats sedan förhandsvisningen. Läs in filen igen och granska "
             "ändringarna.",
         )
-    years = workbook.apply(session=session, plan=plan, preview=preview)
-    accounts.audit(
-        session=session,
-        actor_id=principal.id,
-        action="plan.import",
-        detail=workbook.summary(preview),
-    )
-    events.commit_and_announce(request.app.state, session, years or [stockholm_today().year])
+    try:
+        years = workbook.apply(session=session, plan=plan, preview=preview)
+        accounts.audit(
+            session=session,
+            actor_id=principal.id,
+            action="plan.import",
+            detail=workbook.summary(preview),
+        )
+        events.commit_and_announce(request.app.state, session, years or [stockholm_today().year])
+    except IntegrityError:
+        # Another import of the same AK or goal committed first: nothing of this one is kept.
+        session.rollback()
+        raise Conflict(
+            "plan_changed",
+            "Planen ändrades samtidigt av någon annan. Läs in filen igen och granska ändringarna.",
+        ) from None
     return AppliedPublic.model_validate(
         _preview_public(preview) | {"applied": len(preview.changes)}
     )
