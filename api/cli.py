@@ -26,6 +26,8 @@ user_app = typer.Typer(help="Manage staff and organiser accounts.")
 app.add_typer(user_app, name="user")
 districts_app = typer.Typer(help="Valdistrikt boundaries from Valmyndigheten.")
 app.add_typer(districts_app, name="districts")
+plan_app = typer.Typer(help="The plan (AKs, goals, districts, topics) as a workbook.")
+app.add_typer(plan_app, name="plan")
 
 
 def _migrate_and_seed(*, seed: bool) -> None:
@@ -284,6 +286,115 @@ def districts_import(
                 session.commit()
             for line in report.lines(names):
                 typer.echo(line)
+    except DistrictImportError as exc:
+        typer.echo(f"Importen avbröts, inget ändrades: {exc.message} ({exc.code})", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
+@plan_app.command("export")
+def plan_export(
+    file: Annotated[Path, typer.Argument(help="The .xlsx file to write")],
+) -> None:
+    """Write the current plan as a workbook to edit in Excel or LibreOffice."""
+    from api.plan.workbook import export_plan
+
+    settings = get_settings()
+    upgrade_to_head(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            file.write_bytes(export_plan(session=session))
+    finally:
+        engine.dispose()
+    typer.echo(f"Planen skriven till {file}.")
+
+
+@plan_app.command("import")
+def plan_import(
+    file: Annotated[Path, typer.Argument(help="An edited copy of `knacka plan export`")],
+    dry_run: Annotated[bool, typer.Option(help="Check and preview, save nothing")] = False,
+) -> None:
+    """Check the whole workbook, show every change, then apply them in one transaction."""
+    from api.plan import workbook
+
+    if not file.is_file():
+        typer.echo(f"Filen {file} finns inte.", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    upgrade_to_head(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            plan = workbook.read_workbook(file.read_bytes())
+            preview = workbook.preview(session=session, plan=plan)
+            for change in preview.changes:
+                typer.echo(f"  {change.description}")
+            if not preview.changes:
+                typer.echo("Inga ändringar: planen i filen är densamma som i databasen.")
+                return
+            if dry_run:
+                typer.echo(f"Provkörning: {len(preview.changes)} ändringar, inget sparades.")
+                return
+            workbook.apply(session=session, plan=plan, preview=preview)
+            accounts.audit(
+                session=session,
+                actor_id=None,
+                action="plan.import",
+                detail=f"via command line: {workbook.summary(preview)}",
+            )
+            session.commit()
+            typer.echo(f"Sparat: {len(preview.changes)} ändringar.")
+    except workbook.WorkbookRefused as exc:
+        typer.echo("Filen avvisades, inget ändrades:", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem.text()}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
+@districts_app.command("turnout")
+def districts_turnout(
+    file: Annotated[
+        Path, typer.Argument(help="Riksdag result CSV: valdistrikt_code, valdeltagande_pct")
+    ],
+    year: Annotated[int, typer.Option(help="The election the figures are from")] = 2022,
+    comparable: Annotated[
+        Path | None,
+        typer.Option(
+            help="The 2026 division CSV (comparable_to_2022, code_2022_if_comparable): "
+            "carries a 2022 figure to a renumbered district"
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Check and report, save nothing")] = False,
+) -> None:
+    """Import valdeltagande per district (for "where to knock next"); one transaction."""
+    from api.plan.district_import import (
+        DistrictImportError,
+        read_comparable_csv,
+        read_turnout_csv,
+        set_turnout,
+    )
+
+    settings = get_settings()
+    upgrade_to_head(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        for path in (file, comparable):
+            if path is not None and not path.is_file():
+                raise DistrictImportError("no_file", f"Filen {path} finns inte.")
+        turnout = read_turnout_csv(file.read_bytes())
+        mapping = read_comparable_csv(comparable.read_bytes()) if comparable else None
+        with Session(engine) as session:
+            changed = set_turnout(session=session, turnout=turnout, year=year, comparable=mapping)
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        typer.echo(f"Valdeltagande {year} satt för {len(changed)} distrikt.")
+        typer.echo("Provkörning: inget sparades." if dry_run else "Sparat.")
     except DistrictImportError as exc:
         typer.echo(f"Importen avbröts, inget ändrades: {exc.message} ({exc.code})", err=True)
         raise typer.Exit(2) from exc

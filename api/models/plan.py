@@ -51,6 +51,25 @@ class District(DistrictBase, table=True):
     )
     # People entitled to vote (röstberättigade), from Valmyndigheten; unknown until imported.
     electorate: int | None = Field(default=None, ge=0)
+    # Valdeltagande in per cent at the election of turnout_year (riksdag), where imported.
+    turnout_pct: float | None = Field(default=None, ge=0, le=100)
+    turnout_year: int | None = None
+
+
+class DistrictSuccessor(SQLModel, table=True):
+    """Staff confirmed that a retired district lives on in a district of the new division.
+
+    A split has one row per successor. The old district keeps its logs and rollups: earlier
+    years still count there.
+    """
+
+    __tablename__ = "district_successor"
+    retired_id: int = Field(foreign_key="district.id", primary_key=True)
+    successor_id: int = Field(foreign_key="district.id", primary_key=True, index=True)
+    confirmed_by: int = Field(foreign_key="user_account.id")
+    confirmed_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class DistrictBoundary(SQLModel, table=True):

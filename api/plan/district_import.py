@@ -115,7 +115,10 @@ class ImportReport:
         if self.renamed:
             out.append(f"Nytt namn: {listed(self.renamed)}")
         if self.vanished_prioritised:
-            out.append("Prioriterade distrikt som inte finns längre (välj ersättare i planen):")
+            out.append(
+                "Prioriterade distrikt som inte finns längre "
+                "(bekräfta ersättare i /admin under Planen):"
+            )
             for code in self.vanished_prioritised:
                 line = f"  {listed([code])}"
                 if code in self.successors:
@@ -312,6 +315,11 @@ def outline_for_phone(
     return rounded if rounded.is_valid else shapely.make_valid(rounded)
 
 
+def sweref_outline(geojson: str) -> BaseGeometry:
+    """A stored WGS84 outline in SWEREF 99 TM metres, where areas can be compared."""
+    return _reproject(shape(json.loads(geojson)), _TO_SWEREF)
+
+
 def geojson_text(outline: BaseGeometry) -> str:
     return json.dumps(mapping(outline), separators=(",", ":"))
 
@@ -346,6 +354,100 @@ def read_electorate_csv(raw: bytes) -> dict[str, int]:
             )
         electorate[code] = int(value)
     return electorate
+
+
+def _csv_rows(raw: bytes, what: str, needed: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DistrictImportError("bad_turnout", f"Filen med {what} är inte UTF-8.") from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = list(reader.fieldnames or [])
+    missing = [c for c in needed if c not in header]
+    if missing:
+        raise DistrictImportError(
+            "bad_turnout", f"Filen med {what} saknar kolumnerna {', '.join(missing)}."
+        )
+    return header, list(reader)
+
+
+def read_turnout_csv(raw: bytes) -> dict[str, float]:
+    """Valdeltagande (per cent) per district code from the riksdag result CSV, the same file
+    `--electorate` reads: `valdeltagande_pct`, or `rostande` / `rostberattigade`."""
+    header, rows = _csv_rows(raw, "valdeltagande", ["valdistrikt_code"])
+    if "valdeltagande_pct" not in header and not {"rostande", "rostberattigade"} <= set(header):
+        raise DistrictImportError(
+            "bad_turnout",
+            "Filen med valdeltagande behöver kolumnen valdeltagande_pct "
+            "(eller rostande och rostberattigade).",
+        )
+    turnout: dict[str, float] = {}
+    for row in rows:
+        code = (row.get("valdistrikt_code") or "").strip()
+        # LLKK98xx rows are early votes with no area: not a canvassing district.
+        if not CODE_RE.match(code) or code[4:6] == "98":
+            continue
+        pct = (row.get("valdeltagande_pct") or "").replace(",", ".").strip()
+        try:
+            if pct:
+                value = float(pct)
+            else:
+                voted = int((row.get("rostande") or "").replace(" ", ""))
+                entitled = int((row.get("rostberattigade") or "").replace(" ", ""))
+                value = 100 * voted / entitled if entitled else float("nan")
+        except ValueError:
+            raise DistrictImportError(
+                "bad_turnout", f"Valdeltagandet för {code} är inget tal."
+            ) from None
+        if not 0 <= value <= 100:
+            raise DistrictImportError(
+                "bad_turnout", f"Valdeltagandet för {code} ligger inte mellan 0 och 100."
+            )
+        turnout[code] = round(value, 2)
+    return turnout
+
+
+def read_comparable_csv(raw: bytes) -> dict[str, str]:
+    """New code -> 2022 code for districts Valmyndigheten calls comparable (the 2026 CSV)."""
+    _, rows = _csv_rows(
+        raw,
+        "jämförbara distrikt",
+        ["valdistrikt_code", "comparable_to_2022", "code_2022_if_comparable"],
+    )
+    out: dict[str, str] = {}
+    for row in rows:
+        code = (row.get("valdistrikt_code") or "").strip()
+        old = (row.get("code_2022_if_comparable") or "").strip()
+        if (
+            (row.get("comparable_to_2022") or "").strip().lower() == "yes"
+            and CODE_RE.match(code)
+            and CODE_RE.match(old)
+        ):
+            out[code] = old
+    return out
+
+
+def set_turnout(
+    *,
+    session: Session,
+    turnout: dict[str, float],
+    year: int,
+    comparable: dict[str, str] | None = None,
+) -> list[str]:
+    """Sets valdeltagande on every district (retired ones too) whose code is in the file, and
+    on new districts Valmyndigheten calls comparable to one that is. Does not commit."""
+    changed = []
+    for district in session.exec(select(District).order_by(District.code)).all():
+        source = (
+            district.code if district.code in turnout else (comparable or {}).get(district.code)
+        )
+        if source is None or source not in turnout:
+            continue
+        district.turnout_pct, district.turnout_year = turnout[source], year
+        session.add(district)
+        changed.append(district.code)
+    session.flush()
+    return changed
 
 
 # --- Writing ------------------------------------------------------------------------------
@@ -468,7 +570,7 @@ def _largest_overlap(
     stored = session.get(DistrictBoundary, district.id)
     if stored is None:
         return None
-    old = _reproject(shape(json.loads(stored.geojson)), _TO_SWEREF)
+    old = sweref_outline(stored.geojson)
     if old.area <= 0:
         return None
     same_kommun = [f for f in boundary_file.features if f.code[:4] == district.code[:4]]

@@ -10,10 +10,11 @@ import math
 
 import shapely
 from shapely.geometry import shape
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from api.core.errors import not_found
-from api.models.plan import Ak, District, DistrictBoundary
+from api.models.door_logs import DoorCountYear
+from api.models.plan import Ak, District, DistrictBoundary, DistrictSuccessor
 from api.plan.district_import import ATTRIBUTION
 
 
@@ -70,6 +71,36 @@ def active_outlines(
     if ak is not None:
         query = query.where(District.ak_id == ak.id)
     return list(session.exec(query.order_by(District.code)).all())
+
+
+def outlines_for_year(
+    *, session: Session, ak: Ak | None, year: int
+) -> list[tuple[District, Ak, DistrictBoundary]]:
+    """The division a year's counts sit on, so a map of an earlier year draws what was counted.
+
+    The active districts, plus retired ones with counts in the year; a confirmed successor
+    with nothing that year gives way to its predecessors that have counts (no overlapping
+    shapes). Read from the year rollup, never from the logs.
+    """
+    counted = set(
+        session.exec(select(DoorCountYear.district_id).where(DoorCountYear.year == year)).all()
+    )
+    query = _outlines_query().where(
+        or_(col(District.active).is_(True), col(District.id).in_(counted or {0}))
+    )
+    if ak is not None:
+        query = query.where(District.ak_id == ak.id)
+    rows = list(session.exec(query.order_by(District.code)).all())
+    shown = {d.id for d, _, _ in rows}
+    links = session.exec(select(DistrictSuccessor)).all()
+    replaced = {
+        link.successor_id
+        for link in links
+        if link.retired_id in counted
+        and link.retired_id in shown
+        and link.successor_id not in counted
+    }
+    return [r for r in rows if r[0].id not in replaced]
 
 
 def districts_at(*, session: Session, lon: float, lat: float) -> list[District]:

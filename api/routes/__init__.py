@@ -10,6 +10,7 @@ from api.routes import (
     auth,
     dashboard,
     district_maps,
+    district_successors,
     districts,
     exports,
     goals,
@@ -17,6 +18,7 @@ from api.routes import (
     invites,
     live,
     plan_admin,
+    plan_workbook,
     sync,
     tallies,
     topics,
@@ -29,8 +31,29 @@ api_router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 # the phones' hot routes (sync, void) come first.
 api_router.include_router(sync.router)
 # district_maps before districts: /districts/geometry must win over any /districts/{id}.
-for module in (health, auth, aks, district_maps, districts, goals, invites, users, audit):
+for module in (
+    health,
+    auth,
+    aks,
+    district_maps,
+    district_successors,
+    districts,
+    goals,
+    invites,
+    users,
+    audit,
+):
     api_router.include_router(module.router)
 # live before totals: /totals/stream is a route of its own, not a totals view.
-for module in (assignments, tallies, topics, live, dashboard, totals, plan_admin, exports):
+for module in (
+    assignments,
+    tallies,
+    topics,
+    live,
+    dashboard,
+    totals,
+    plan_admin,
+    plan_workbook,
+    exports,
+):
     api_router.include_router(module.router)

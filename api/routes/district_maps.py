@@ -40,11 +40,19 @@ def districts_geometry(
     ak: Annotated[
         str | None, Query(max_length=40, description="AK slug; all AKs if left out")
     ] = None,
+    year: Annotated[
+        int | None,
+        Query(ge=2000, le=2100, description="The division that year's counts sit on"),
+    ] = None,
     if_none_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
-    """Outlines of the active districts of one AK, or of all AKs."""
+    """Outlines of the active districts of one AK, or of all AKs; with `year`, the districts
+    that year was counted on (retired ones included, across a re-districting)."""
     the_ak = catalogue.get_ak_by_slug(session=session, slug=ak) if ak is not None else None
-    rows = district_maps.active_outlines(session=session, ak=the_ak)
+    if year is None:
+        rows = district_maps.active_outlines(session=session, ak=the_ak)
+    else:
+        rows = district_maps.outlines_for_year(session=session, ak=the_ak, year=year)
     return _geojson(district_maps.feature_collection(rows), if_none_match)
 
 

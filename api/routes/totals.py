@@ -30,6 +30,7 @@ from api.models.plan import (
 from api.plan.catalogue import get_ak_by_slug, list_districts
 from api.routes.assignments import Progress
 from api.routes.districts import district_public
+from api.totals import coverage
 from api.totals import queries as totals
 
 router = APIRouter(tags=["totals"])
@@ -92,6 +93,16 @@ def totals_per_district(
 ) -> list[dict[str, Any]]:
     the_ak = _organised_ak(session, principal, ak)
     return totals.per_district(session=session, year=year, ak=the_ak)
+
+
+@router.get("/totals/where-to-knock")
+def where_to_knock(
+    session: SessionDep, principal: CurrentUser, year: Year, ak: AkSlug
+) -> dict[str, Any]:
+    """Per district: doors against estimated households and valdeltagande; the AK's prioritised
+    districts ranked by low turnout and low coverage (the assumption is in the answer)."""
+    the_ak = _organised_ak(session, principal, ak)
+    return coverage.where_to_knock(session=session, ak=the_ak, year=year)
 
 
 @router.get("/totals/weeks")

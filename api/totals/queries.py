@@ -18,6 +18,7 @@ from api.door_logs.rollups import (
 )
 from api.door_logs.rollups import topic_count_day as topic_day
 from api.models.plan import Ak, CampaignPeriod
+from api.plan.successors import links as successor_links
 from api.totals.suppression import suppressed
 
 goal_t = SQLModel.metadata.tables["goal"]
@@ -148,6 +149,11 @@ def _year_range(year: int) -> tuple[date, date]:
 
 
 def per_district(*, session: Session, year: int, ak: Ak) -> list[dict[str, Any]]:
+    """Every district the year's counts sit on, across a re-districting.
+
+    A retired district with counts in the year is listed (its earlier years stay its own) with
+    its confirmed successors; a retired one with nothing that year is left out.
+    """
     districts = session.execute(
         district_t.select().where(district_t.c.ak_id == ak.id).order_by(district_t.c.code)
     ).all()
@@ -159,11 +165,27 @@ def per_district(*, session: Session, year: int, ak: Ak) -> list[dict[str, Any]]
             .where(district_t.c.ak_id == ak.id, door_count_year.c.year == year)
         ).mappings()
     }
+    assert ak.id is not None
+    code_of = {d.id: d.code for d in districts}
+    successors: dict[int, list[str]] = defaultdict(list)
+    predecessors: dict[int, list[str]] = defaultdict(list)
+    for retired_id, successor_id in successor_links(session=session, ak_id=ak.id):
+        successors[retired_id].append(code_of[successor_id])
+        predecessors[successor_id].append(code_of[retired_id])
     zero = dict.fromkeys(COUNTERS, 0)
     rows = [
-        {"district_id": d.id, "code": d.code, "name": d.name, "prioritised": d.prioritised}
+        {
+            "district_id": d.id,
+            "code": d.code,
+            "name": d.name,
+            "prioritised": d.prioritised,
+            "active": d.active,
+            "successors": sorted(successors[d.id]),
+            "predecessors": sorted(predecessors[d.id]),
+        }
         | _figures(counts.get(d.id, zero))
         for d in districts
+        if d.active or d.id in counts
     ]
     # Topics per district: below AK level, so under the threshold (api/totals/suppression.py).
     first, last = _year_range(year)

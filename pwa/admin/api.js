@@ -3,6 +3,7 @@
 import { ApiError } from "../shared/api-error.js";
 
 const TOKEN_KEY = "knacka.admin.token";
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 export const getToken = () => sessionStorage.getItem(TOKEN_KEY);
 export const setToken = (token) => sessionStorage.setItem(TOKEN_KEY, token);
@@ -22,6 +23,11 @@ const MESSAGES = {
   email_taken: "Det finns redan ett konto med den e-postadressen.",
   weak_password: "Välj ett lösenord med minst 10 tecken.",
   goals_not_found: "Det finns inga mål för året än.",
+  workbook_refused: "Filen avvisades och inget ändrades. Rätta felen nedan och läs in filen igen.",
+  plan_changed: "Planen har ändrats sedan förhandsvisningen. Läs in filen igen och granska ändringarna.",
+  successor_invalid: "En ersättare måste vara ett aktivt valdistrikt i samma arbetarekommun.",
+  successor_confirmed: "Ersättaren är redan bekräftad.",
+  payload_too_large: "Filen är för stor (högst 1 MB).",
   network: "Ingen kontakt med servern. Försök igen om en stund.",
 };
 
@@ -30,15 +36,17 @@ function apiError({ kind = "http", status, code, detail }) {
   return new ApiError({ kind, status, code, detail, message: MESSAGES[code] || detail || "Något gick fel. Försök igen." });
 }
 
-export async function api(path, { method = "GET", body, raw = false } = {}) {
+// `file` (a File or Blob) is sent as the request body itself, with its own type.
+export async function api(path, { method = "GET", body, raw = false, file } = {}) {
   const headers = {};
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (file !== undefined) headers["Content-Type"] = XLSX;
   let response;
   try {
     response = await fetch(`/api${path}`, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers, body: file !== undefined ? file : body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw apiError({ kind: "network", status: 0, code: "network" });

@@ -5,6 +5,7 @@ import { api, clearToken, getToken, setToken } from "./api.js";
 import { errorLine, field, showError, svgImageUrl } from "./dom.js";
 import { liveTotals } from "./live.js";
 import * as organiser from "./organiser.js";
+import * as plan from "./plan.js";
 import * as staff from "./staff.js";
 
 const main = document.querySelector("main");
@@ -137,7 +138,7 @@ function routes() {
   const list = [];
   if (me.role === "staff") {
     list.push(["#/oversikt", "Översikt"], ["#/ak", "Arbetarekommun"], ["#/mal", "Mål"],
-      ["#/distrikt", "Valdistrikt"], ["#/organisatorer", "Organisatörer"], ["#/logg", "Logg"]);
+      ["#/distrikt", "Valdistrikt"], ["#/plan", "Planen"], ["#/organisatorer", "Organisatörer"], ["#/logg", "Logg"]);
   } else {
     list.push(["#/ak", "Min arbetarekommun"]);
   }
@@ -195,6 +196,7 @@ async function render() {
     "#/oversikt": staff.dashboard,
     "#/mal": staff.goals,
     "#/distrikt": staff.districts,
+    "#/plan": plan.planPage,
     "#/organisatorer": staff.organisers,
     "#/logg": staff.audit,
     "#/rapport": staff.report,

@@ -74,7 +74,7 @@ export async function akPage(me, { live }) {
 
   return h("div", {}, h("h1", {}, ak.name), picker,
     h("nav", { class: "jump", "aria-label": "På sidan" }, h("ul", {},
-      [["#framsteg", "Framsteg"], ["#inbjudan", "Bjud in"], ["#volontarer", "Volontärer"], ["#uppdrag", "Uppdrag"], ["#papper", "Papperslista"]]
+      [["#framsteg", "Framsteg"], ["#var-knacka", "Var knackar vi nu?"], ["#inbjudan", "Bjud in"], ["#volontarer", "Volontärer"], ["#uppdrag", "Uppdrag"], ["#papper", "Papperslista"]]
         .map(([href, label]) => h("li", {}, h("a", { href: `#/ak?ak=${ak.slug}`, "data-target": href, on: { click: (e) => { e.preventDefault(); document.querySelector(href).scrollIntoView(); } } }, label))))),
     h("section", { id: "framsteg", "aria-labelledby": "h-progress" }, h("h2", { id: "h-progress" }, `Framsteg ${y}`), progressBox),
     h("section", { id: "inbjudan", "aria-labelledby": "h-invite" }, h("h2", { id: "h-invite" }, "Bjud in volontärer"), await invites(ak)),
@@ -84,8 +84,9 @@ export async function akPage(me, { live }) {
 }
 
 async function progress(ak, y) {
-  const [pace, perDistrict, weeks] = await Promise.all([
+  const [pace, perDistrict, weeks, knock] = await Promise.all([
     api(`/totals/pace?year=${y}`), api(`/totals/districts?year=${y}&ak=${ak.slug}`), api(`/totals/weeks?year=${y}&ak=${ak.slug}`),
+    api(`/totals/where-to-knock?year=${y}&ak=${ak.slug}`),
   ]);
   const row = pace.aks.find((a) => a.ak === ak.slug);
   return h("div", {},
@@ -94,15 +95,47 @@ async function progress(ak, y) {
     h("p", {}, `${fmt(row.members)} nya medlemmar vid dörren. Medlemsmål netto ${fmt(row.member_goal)}, medlemsregistret netto ${fmt(row.member_register_net)}.`),
     goalBars(`Samtal mot målet ${y}`, [{ label: ak.name, value: row.conversations, goal: row.conversation_goal, expected: row.conversations_expected }]),
     weekBars(`Per vecka ${y}`, weeks),
-    await districtMap(y, ak.slug, perDistrict),
+    await districtMap(y, ak.slug, perDistrict, knock),
+    whereToKnock(knock),
     h("div", { class: "scroll" }, h("table", { class: "figures", id: "district-table" },
       h("caption", {}, "Per valdistrikt"),
       h("thead", {}, h("tr", {}, ["Valdistrikt", "Samtal", "Dörrar", "Nya medlemmar", "Ej hemma", "Blankett"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, perDistrict.map((d) => h("tr", { "data-id": d.district_id },
-        h("th", { scope: "row" }, d.name, d.prioritised ? h("span", { class: "tag" }, " prioriterat") : ""),
+        h("th", { scope: "row" }, d.name, d.prioritised ? h("span", { class: "tag" }, " prioriterat") : "",
+          d.active === false ? h("span", { class: "tag" }, d.successors && d.successors.length ? ` avvecklat, nu ${d.successors.join(", ")}` : " avvecklat") : ""),
         h("td", { class: "num" }, fmt(d.conversations)), h("td", { class: "num" }, fmt(d.doors)),
         h("td", { class: "num" }, fmt(d.members)), h("td", { class: "num" }, fmt(d.not_home)),
         h("td", {}, h("a", { href: `#/blankett?district=${d.district_id}&ak=${ak.slug}` }, `Skriv ut blankett för ${d.name}`))))))));
+}
+
+// Where the next hour at the doors does most good: the AK's prioritised districts ranked by low
+// turnout and low coverage, and every district's doors against its estimated households.
+function whereToKnock(knock) {
+  const byId = Object.fromEntries(knock.districts.map((d) => [d.district_id, d]));
+  const share = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)} %`);
+  const turnout = (d) => (d.turnout_pct === null ? "–" : `${String(d.turnout_pct).replace(".", ",")} %`);
+  const ranked = knock.ranking.map((r) => byId[r.district_id]).filter(Boolean);
+  const unranked = knock.unranked.map((id) => byId[id]).filter(Boolean);
+  return h("div", { id: "var-knacka" },
+    h("h3", {}, "Var knackar vi nu?"),
+    ranked.length
+      ? h("ol", { id: "knock-ranking" }, knock.ranking.map((r) => {
+        const d = byId[r.district_id];
+        return h("li", { "data-id": d.district_id }, h("strong", {}, d.plan_name || d.name),
+          ` – valdeltagande ${turnout(d)}${r.turnout_assumed ? " (okänt, räknat som arbetarekommunens snitt)" : ""}, täckning ${share(d.coverage)} (${fmt(d.doors)} dörrar av cirka ${fmt(d.households_estimate)} hushåll).`);
+      }))
+      : h("p", {}, "Ingen rangordning än: det behövs röstberättigade per valdistrikt (distriktsimporten)."),
+    unranked.length ? h("p", {}, `Kan inte rangordnas (röstberättigade saknas): ${unranked.map((d) => d.name).join(", ")}.`) : "",
+    h("p", { class: "small" }, "Lågt valdeltagande och låg täckning först: där gör knackningen mest nytta. ", knock.assumption),
+    h("div", { class: "scroll" }, h("table", { class: "figures", id: "coverage-table" },
+      h("caption", {}, `Täckning ${knock.year} per valdistrikt`),
+      h("thead", {}, h("tr", {}, ["Valdistrikt", "Dörrar", "Uppskattade hushåll", "Täckning", "Valdeltagande"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, knock.districts.map((d) => h("tr", { "data-id": d.district_id },
+        h("th", { scope: "row" }, d.name, d.prioritised ? h("span", { class: "tag" }, " prioriterat") : ""),
+        h("td", { class: "num" }, fmt(d.doors)),
+        h("td", { class: "num" }, d.households_estimate === null ? "–" : fmt(d.households_estimate)),
+        h("td", { class: "num" }, share(d.coverage)),
+        h("td", { class: "num" }, turnout(d))))))));
 }
 
 async function invites(ak) {

@@ -81,3 +81,47 @@ def test_a_bad_file_exits_2_with_the_reason_and_changes_nothing(tmp_path: Path):
     missing = _run(["districts", "import", str(tmp_path / "no-such.json")], env)
     assert missing.returncode == 2 and "finns inte" in missing.stderr
     assert _counts(url) == before
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_turnout_is_imported_from_the_riksdag_csv_and_a_bad_file_changes_nothing(
+    backend: str, tmp_path: Path
+):
+    with fresh_database(backend, tmp_path) as url:
+        env = cli_env(url)
+        assert _run(["seed"], env).returncode == 0
+        riksdag = str(DATA / "riksdag-2022-per-valdistrikt-ale-kungalv-ockero.csv")
+
+        def turnout_of(code: str) -> float | None:
+            engine = make_engine(url)
+            try:
+                with Session(engine) as session:
+                    return (
+                        session.exec(select(District).where(District.code == code))
+                        .one()
+                        .turnout_pct
+                    )
+            finally:
+                engine.dispose()
+
+        dry = _run(["districts", "turnout", riksdag, "--dry-run"], env)
+        assert dry.returncode == 0, dry.stderr
+        assert "Provkörning" in dry.stdout and turnout_of("14400101") is None
+        bad = tmp_path / "bad.csv"
+        bad.write_text("valdistrikt_code,valdeltagande_pct\n14400101,83.76\n14400103,mycket\n")
+        refused = _run(["districts", "turnout", str(bad)], env)
+        assert refused.returncode == 2 and "14400103" in refused.stderr
+        assert turnout_of("14400101") is None
+        done = _run(
+            [
+                "districts",
+                "turnout",
+                riksdag,
+                "--comparable",
+                str(DATA / "valdistrikt-2026-ale-kungalv-ockero.csv"),
+            ],
+            env,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Valdeltagande 2022 satt för" in done.stdout
+        assert turnout_of("14400101") == 83.76

@@ -188,6 +188,9 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/totals/districts"): Policy(
         organisers_of_the_ak(), query={"year": 2026, "ak": OWN_AK}
     ),
+    ("GET", "/api/totals/where-to-knock"): Policy(
+        organisers_of_the_ak(), query={"year": 2026, "ak": OWN_AK}
+    ),
     ("GET", "/api/totals/weeks"): Policy(
         organisers_of_the_ak(), query={"year": 2026, "ak": OWN_AK}
     ),
@@ -222,6 +225,16 @@ POLICY: dict[tuple[str, str], Policy] = {
         prepare=lambda ctx: {"new_code": _a_free_district_code(ctx)},
     ),
     ("PATCH", "/api/districts/{district_id}"): Policy(staff_only(), body={"prioritised": True}),
+    # Successors after a re-districting: staff only. The target district is active, so a
+    # confirmation is refused (422) once past the access check.
+    ("GET", "/api/districts/successors"): Policy(staff_only()),
+    ("POST", "/api/districts/{district_id}/successors"): Policy(
+        staff_only(422), body={"successor_ids": ["{district_id}"]}
+    ),
+    # The plan as a workbook: staff only. An empty upload is refused (422) once past the check.
+    ("GET", "/api/plan/workbook"): Policy(staff_only()),
+    ("POST", "/api/plan/workbook/preview"): Policy(staff_only(422)),
+    ("POST", "/api/plan/workbook/apply"): Policy(staff_only(422), query={"digest": "0" * 32}),
     # The staff dashboard's views over every AK.
     ("GET", "/api/totals/overview"): Policy(staff_only(), query={"year": 2026}),
     # Exports: everyone signed in gets the per-AK table; detail only for the caller's own AKs.

@@ -35,3 +35,64 @@ def run_import(
         )  # type: ignore[arg-type]
         session.commit()
         return report
+
+
+def split_division(code: str, into: tuple[str, str]) -> bytes:
+    """The 2022 file with one district cut in two halves (west, east) under new codes: a split
+    like Alafors's in 2026."""
+    import json
+
+    import shapely
+    from shapely.geometry import box, mapping, shape
+
+    doc = json.loads(SWEREF_FILE.read_bytes())
+    features = []
+    for feature in doc["features"]:
+        if feature["properties"]["Lkfv"] != code:
+            features.append(feature)
+            continue
+        outline = shape(feature["geometry"])
+        minx, miny, maxx, maxy = outline.bounds
+        middle = shapely.centroid(outline).x
+        west = box(minx - 1, miny - 1, middle, maxy + 1)
+        east = box(middle, miny - 1, maxx + 1, maxy + 1)
+        for new_code, half in zip(into, (west, east), strict=True):
+            part = outline.intersection(half)
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"Lkfv": new_code, "Vdnamn": f"{new_code} del"},
+                    "geometry": mapping(part),
+                }
+            )
+    doc["features"] = features
+    return json.dumps(doc).encode()
+
+
+def log_in_year(engine: Engine, *, user_id: int, district_id: int, year: int, n: int) -> None:
+    """n conversations logged on 1 May of `year` by a volunteer, through the real ingest."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from api.door_logs.ingest import Caller, ingest
+
+    when = datetime(year, 5, 1, 10, 0, tzinfo=UTC)
+    items = [
+        {
+            "id": str(uuid.uuid4()),
+            "district_id": district_id,
+            "occurred_at": when.isoformat(),
+            "outcome": "conversation",
+        }
+        for _ in range(n)
+    ]
+    for start in range(0, n, 500):  # a sync batch holds at most 500 logs
+        with Session(engine) as session:
+            result = ingest(
+                session=session,
+                caller=Caller(user_id=user_id, role="staff", aks=[]),
+                items=items[start : start + 500],
+                now=when,
+            )
+            session.commit()
+        assert all(r["status"] == "created" for r in result.results), result.results
