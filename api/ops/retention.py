@@ -78,6 +78,7 @@ POLICY: tuple[Rule, ...] = (
     Rule("goal", "for good", "none: the plan"),
     Rule("topic", "for good", "none: the plan"),
     Rule("campaign_period", "for good", "none: the plan"),
+    Rule("district_successor", "for good", "none: the plan (which district succeeded which)"),
     Rule("member_register_change", "for good", "none: AK figures; its author moves on erasure"),
     Rule("alembic_version", "for good", "none: the schema's version"),
 )
