@@ -224,7 +224,8 @@ def ak_ids(*, session: Session, slugs: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(slugs))
     if not wanted:
         return {}
-    return dict(session.execute(select(_ak_t.c.slug, _ak_t.c.id).where(_ak_t.c.slug.in_(wanted))))
+    found = session.execute(select(_ak_t.c.slug, _ak_t.c.id).where(_ak_t.c.slug.in_(wanted)))
+    return {slug: ak_id for slug, ak_id in found}
 
 
 def insert_channel_logs(*, session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
