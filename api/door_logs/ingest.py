@@ -19,7 +19,7 @@ from sqlmodel import Session
 from api.accounts.access import organises
 from api.core.errors import Forbidden, PayloadTooLarge, not_found
 from api.core.stockholm import stockholm_day
-from api.door_logs import opinions
+from api.door_logs import campaigns, opinions
 from api.door_logs.rollups import ak_t, apply_to_rollups, assignment_t, district_t, door_log
 from api.door_logs.sql import active_topic_slugs, district_ak_slugs, insert_logs
 from api.models.accounts import Role
@@ -32,8 +32,23 @@ SKEW_LIMIT = timedelta(hours=24)
 OUTCOMES = frozenset(o.value for o in Outcome)
 
 ITEM_FIELDS = frozenset(
-    {"id", "district_id", "occurred_at", "outcome", "topics", "new_member", "left_material"}
+    {
+        "id",
+        "district_id",
+        "occurred_at",
+        "outcome",
+        "topics",
+        "new_member",
+        "left_material",
+        # Campaigns and channels (docs/PRODUCT.md, "Campaigns and channels").
+        "campaign_id",
+        "answer",
+        "channel",
+        "ak",
+    }
 )
+
+MAX_ANSWER = 1000  # an option's index; larger is no option (a warning, not free text)
 
 EARLIEST = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
 
@@ -71,9 +86,38 @@ def _parse_item(item: Any) -> dict[str, Any]:
     outcome = item.get("outcome")
     if outcome not in OUTCOMES:
         raise Rejected("unknown_outcome")
-    district_id = item.get("district_id")
-    if type(district_id) is not int or not 0 < district_id < 2**31:
-        raise Rejected("unknown_district")
+    channel = item.get("channel", campaigns.DOOR)
+    if channel not in campaigns.CHANNELS:
+        raise Rejected("unknown_channel")
+    answer = item.get("answer")
+    if isinstance(answer, str):
+        raise Rejected("free_text")  # an answer is an option's index, never words
+    if answer is not None and (type(answer) is not int or not -MAX_ANSWER < answer < MAX_ANSWER):
+        raise Rejected("invalid_answer")
+    campaign_id = item.get("campaign_id")
+    if campaign_id is not None and (type(campaign_id) is not int or not 0 < campaign_id < 2**31):
+        raise Rejected("invalid_campaign")
+    ak = None
+    if channel != campaigns.DOOR:
+        # A workplace or stall names an AK only: no district, no opinions (union membership).
+        if "district_id" in item:
+            raise Rejected("channel_district")
+        if item.get("topics"):
+            raise Rejected("channel_topics")
+        if answer is not None:
+            raise Rejected("channel_answer")
+        if outcome not in campaigns.CHANNEL_OUTCOMES:
+            raise Rejected("channel_outcome")
+        ak = item.get("ak")
+        if not isinstance(ak, str) or not 0 < len(ak) <= 40:
+            raise Rejected("unknown_ak")
+        district_id = None
+    else:
+        if "ak" in item:
+            raise Rejected("door_ak")
+        district_id = item.get("district_id")
+        if type(district_id) is not int or not 0 < district_id < 2**31:
+            raise Rejected("unknown_district")
     raw_at = item.get("occurred_at")
     try:
         if not isinstance(raw_at, str) or len(raw_at) > 40:
@@ -101,6 +145,10 @@ def _parse_item(item: Any) -> dict[str, Any]:
         "topics": ",".join(sorted(set(topics))),
         "new_member": new_member,
         "left_material": left_material,
+        "campaign_id": campaign_id,
+        "answer": answer,
+        "channel": channel,
+        "ak": ak,
     }
 
 
@@ -147,12 +195,26 @@ class _Access:
 # --- Ingest -----------------------------------------------------------------------------
 
 
-_CONTENT = ("district_id", "user_id", "occurred_at", "outcome", "topics", "new_member")
+_CONTENT = (
+    "district_id",
+    "user_id",
+    "occurred_at",
+    "outcome",
+    "topics",
+    "new_member",
+    "campaign_id",
+    "answer",
+)
 
-_KEPT = ("district_id", "user_id", "outcome", "new_member", "left_material")
+_KEPT = ("district_id", "user_id", "outcome", "new_member", "left_material", "campaign_id")
 
 
-def _same_content(stored: Any, row: dict[str, Any], topics: dict[int, str]) -> bool:
+def _same_content(
+    stored: Any,
+    row: dict[str, Any],
+    topics: dict[int, str],
+    answers: dict[int, int] | None = None,
+) -> bool:
     """What the stored log keeps equals the sent one; `topics` are the stored opinions.
 
     A final log keeps its time only to the hour and its topics only as counts, so a resend
@@ -163,7 +225,9 @@ def _same_content(stored: Any, row: dict[str, Any], topics: dict[int, str]) -> b
     if stored.final:
         return bool(stored.occurred_at == _to_the_hour(row["occurred_at"]))
     return bool(
-        stored.occurred_at == row["occurred_at"] and topics.get(stored.id.int, "") == row["topics"]
+        stored.occurred_at == row["occurred_at"]
+        and topics.get(stored.id.int, "") == row["topics"]
+        and (answers or {}).get(stored.id.int) == row.get("answer")
     )
 
 
@@ -240,9 +304,21 @@ def ingest_batches(
     """
     # Fresh answers each time: a group that failed is run again, one sync at a time.
     answers = [[dict(result) for result in batch.results] for _, batch in batches]
-    district_ids = {row["district_id"] for _, batch in batches for _, row in batch.rows}
+    door_rows = [
+        [(i, r) for i, r in batch.rows if r["channel"] == campaigns.DOOR] for _, batch in batches
+    ]
+    channel_rows = [
+        [(i, r) for i, r in batch.rows if r["channel"] != campaigns.DOOR] for _, batch in batches
+    ]
+    district_ids = {row["district_id"] for rows in door_rows for _, row in rows}
+    channel_years: list[set[int]] = [set() for _ in batches]
+    if any(channel_rows):
+        channel_years = _ingest_channel_logs(
+            session=session, batches=batches, rows_of=channel_rows, answers=answers
+        )
     if not district_ids:
-        return [IngestResult(results, set()) for results in answers]
+        return [IngestResult(results, channel_years[n]) for n, results in enumerate(answers)]
+    known_campaigns = campaigns.campaigns(session=session)
     known_topics = active_topic_slugs(session=session)
     # Straight to the driver: SQLAlchemy's expanding IN cost a quarter of the ingest.
     ak_of = district_ak_slugs(session=session, district_ids=sorted(district_ids))
@@ -252,14 +328,14 @@ def ingest_batches(
     # Refused for what the server knows now (a retired topic, an ended assignment): if the
     # log is already stored from an earlier send, the phone is told so instead.
     refused: list[tuple[int, int, dict[str, Any]]] = []
-    for number, (caller, batch) in enumerate(batches):
+    for number, (caller, _) in enumerate(batches):
         access = _Access(
             session=session,
             caller=caller,
-            district_ids={row["district_id"] for _, row in batch.rows},
+            district_ids={row["district_id"] for _, row in door_rows[number]},
             ak_of=ak_of,
         )
-        for index, row in batch.rows:
+        for index, row in door_rows[number]:
             row["user_id"] = caller.user_id
             try:
                 access.check(row["district_id"], row["counted_on"])
@@ -269,6 +345,11 @@ def ingest_batches(
                 answers[number][index]["code"] = exc.code
                 refused.append((number, index, row))
                 continue
+            warning = campaigns.settle_references(
+                row, ak_slug=ak_of[row["district_id"]], known=known_campaigns
+            )
+            if warning is not None:
+                answers[number][index]["warning"] = warning
             key = row["id"].int
             if key in first_of:
                 later.append((number, index, row))
@@ -285,19 +366,21 @@ def ingest_batches(
     look_up += [row["id"] for number, _, row in later if first_of[row["id"].int][0] != number]
     stored = {}
     topics: dict[int, str] = {}
+    stored_answers: dict[int, int] = {}
     if look_up:
         stored = {
             r.id.int: r
             for r in session.execute(door_log.select().where(door_log.c.id.in_(look_up))).all()
         }
         topics = opinions.joined(session=session, log_ids=look_up)
+        stored_answers = opinions.answers_of(session=session, log_ids=look_up)
 
     for key, row in by_id.items():
         number, index = first_of[key]
         if key in created:
             answers[number][index]["status"] = "created"
         else:
-            same = _same_content(stored[key], row, topics)
+            same = _same_content(stored[key], row, topics, stored_answers)
             answers[number][index]["status"] = "duplicate" if same else "conflict"
     for number, index, row in later:
         key = row["id"].int
@@ -310,24 +393,120 @@ def ingest_batches(
             same = all(first[k] == row[k] for k in (*_CONTENT, "left_material"))
             conflicted = not same or results[first_index]["status"] == "conflict"
         else:  # sent by an earlier sync of the group: as if after that sync's commit
-            conflicted = not _same_content(stored[key], row, topics)
+            conflicted = not _same_content(stored[key], row, topics, stored_answers)
         results[index]["status"] = "conflict" if conflicted else "duplicate"
     for number, index, row in refused:
         if row["id"].int in stored:
-            same = _same_content(stored[row["id"].int], row, topics)
+            same = _same_content(stored[row["id"].int], row, topics, stored_answers)
             answers[number][index]["status"] = "duplicate" if same else "conflict"
 
     new_rows = [row for row in to_insert if row["id"].int in created]
     if not counted:
         apply_to_rollups(session=session, rows=new_rows, sign=1)
-    years: list[set[int]] = [set() for _ in batches]
+    campaigns.apply_campaign_counts(session=session, rows=new_rows, sign=1)
+    years: list[set[int]] = [set(y) for y in channel_years]
     for row in new_rows:
         years[first_of[row["id"].int][0]].add(row["counted_on"].year)
     for results in answers:
         for result in results:
             if result["status"] != "rejected":
                 result.pop("code", None)
+            if result["status"] != "created":
+                result.pop("warning", None)
     return [IngestResult(results, years[number]) for number, results in enumerate(answers)]
+
+
+def _ingest_channel_logs(
+    *,
+    session: Session,
+    batches: Sequence[tuple[Caller, ParsedBatch]],
+    rows_of: list[list[tuple[int, dict[str, Any]]]],
+    answers: list[list[dict[str, Any]]],
+) -> list[set[int]]:
+    """Workplace and stall logs: inserted once into channel_log, counted per AK and week.
+
+    Returns the years whose counts changed, per sync. Classified like door logs: an id seen
+    before is a duplicate when what the log keeps is the same, otherwise a conflict.
+    """
+    known = campaigns.campaigns(session=session)
+    ak_id_of = campaigns.ak_ids(
+        session=session, slugs=(r["ak"] for rows in rows_of for _, r in rows)
+    )
+    first_of: dict[int, tuple[int, int]] = {}
+    to_insert: list[dict[str, Any]] = []
+    later: list[tuple[int, int, dict[str, Any]]] = []
+    for number, (caller, _) in enumerate(batches):
+        for index, row in rows_of[number]:
+            row["user_id"] = caller.user_id
+            slug = row["ak"]
+            if slug not in ak_id_of:
+                answers[number][index]["code"] = "unknown_ak"
+                continue
+            if caller.role != Role.staff and slug not in caller.aks:
+                answers[number][index]["code"] = "ak_not_allowed"
+                continue
+            row["ak_id"] = ak_id_of[slug]
+            warning = campaigns.settle_references(row, ak_slug=slug, known=known)
+            if warning is not None:
+                answers[number][index]["warning"] = warning
+            key = row["id"].int
+            if key in first_of:
+                later.append((number, index, row))
+                continue
+            first_of[key] = (number, index)
+            to_insert.append(row)
+    to_insert.sort(key=lambda r: r["id"].int)
+    # A door log with the same id is the same id with other content: a conflict.
+    in_door_log = {
+        r[0].int
+        for r in session.execute(
+            select(door_log.c.id).where(door_log.c.id.in_([r["id"] for r in to_insert]))
+        )
+    }
+    created = campaigns.insert_channel_logs(
+        session=session, rows=[r for r in to_insert if r["id"].int not in in_door_log]
+    )
+    look_up = [r["id"] for r in to_insert if r["id"].int not in created]
+    stored = {}
+    if look_up:
+        stored = {
+            r.id.int: r
+            for r in session.execute(
+                campaigns.channel_log.select().where(campaigns.channel_log.c.id.in_(look_up))
+            )
+        }
+
+    def same(key: int, row: dict[str, Any]) -> bool:
+        old = stored.get(key)
+        if old is None:
+            return False
+        kept = ("ak_id", "channel", "user_id", "outcome", "new_member", "campaign_id")
+        when = _to_the_hour(row["occurred_at"]) if old.final else row["occurred_at"]
+        return old.occurred_at == when and all(getattr(old, k) == row[k] for k in kept)
+
+    for row in to_insert:
+        key = row["id"].int
+        number, index = first_of[key]
+        if key in created:
+            answers[number][index]["status"] = "created"
+        else:
+            answers[number][index]["status"] = "duplicate" if same(key, row) else "conflict"
+    for number, index, row in later:
+        key = row["id"].int
+        first = next(r for r in to_insert if r["id"].int == key)
+        first_number, first_index = first_of[key]
+        kept = ("ak_id", "channel", "user_id", "occurred_at", "outcome", "new_member")
+        alike = all(first[k] == row[k] for k in (*kept, "campaign_id"))
+        first_status = answers[first_number][first_index]["status"]
+        answers[number][index]["status"] = (
+            "duplicate" if alike and first_status != "conflict" else "conflict"
+        )
+    new_rows = [r for r in to_insert if r["id"].int in created]
+    campaigns.apply_campaign_counts(session=session, rows=new_rows, sign=1)
+    years: list[set[int]] = [set() for _ in batches]
+    for row in new_rows:
+        years[first_of[row["id"].int][0]].add(row["counted_on"].year)
+    return years
 
 
 # --- Void -------------------------------------------------------------------------------
@@ -352,7 +531,9 @@ def void_log(
         .where(door_log.c.id == log_id)
     ).first()
     if row is None:
-        raise not_found("log_not_found", "No such log")
+        return _void_channel_log(
+            session=session, caller=caller, log_id=log_id, now=now, window=window
+        )
     organiser = organises(role=caller.role, aks=caller.aks, ak_slug=row.slug)
     author_in_time = row.user_id == caller.user_id and now - row.received_at <= window
     if not organiser and not author_in_time:
@@ -375,6 +556,41 @@ def void_log(
         return Voided(log_id, again.scalar_one(), row.counted_on.year, changed=False)
     voided_rows = opinions.with_topics(session=session, rows=voided)
     apply_to_rollups(session=session, rows=voided_rows, sign=-1)
+    campaigns.apply_campaign_counts(session=session, rows=voided_rows, sign=-1)
+    return Voided(log_id, now, row.counted_on.year, changed=True)
+
+
+def _void_channel_log(
+    *, session: Session, caller: Caller, log_id: uuid.UUID, now: datetime, window: timedelta
+) -> Voided:
+    """A workplace or stall log's void: the same rules as at the door."""
+    log = campaigns.channel_log
+    row = session.execute(
+        select(*log.c, ak_t.c.slug).join(ak_t, log.c.ak_id == ak_t.c.id).where(log.c.id == log_id)
+    ).first()
+    if row is None:
+        raise not_found("log_not_found", "No such log")
+    organiser = organises(role=caller.role, aks=caller.aks, ak_slug=row.slug)
+    author_in_time = row.user_id == caller.user_id and now - row.received_at <= window
+    if not organiser and not author_in_time:
+        code = "void_window_passed" if row.user_id == caller.user_id else "forbidden"
+        raise Forbidden(code, "You may not void this log")
+    if row.voided_at is not None:
+        return Voided(log_id, row.voided_at, row.counted_on.year, changed=False)
+    if opinions.is_final(row.received_at, now):
+        raise Forbidden("void_window_passed", "The log is final and can no longer be voided")
+    voided = session.execute(
+        update(log)
+        .where(and_(log.c.id == log_id, log.c.voided_at.is_(None)))
+        .values(voided_at=now, voided_by=caller.user_id)
+        .returning(*log.c)
+    ).all()
+    if not voided:
+        again = session.execute(select(log.c.voided_at).where(log.c.id == log_id))
+        return Voided(log_id, again.scalar_one(), row.counted_on.year, changed=False)
+    campaigns.apply_campaign_counts(
+        session=session, rows=[dict(r._mapping) for r in voided], sign=-1
+    )
     return Voided(log_id, now, row.counted_on.year, changed=True)
 
 
@@ -386,9 +602,9 @@ def void_rows(*, session: Session, where: Any, caller_id: int, now: datetime) ->
         .values(voided_at=now, voided_by=caller_id)
         .returning(*door_log.c)
     ).all()
-    apply_to_rollups(
-        session=session, rows=opinions.with_topics(session=session, rows=voided), sign=-1
-    )
+    voided_rows = opinions.with_topics(session=session, rows=voided)
+    apply_to_rollups(session=session, rows=voided_rows, sign=-1)
+    campaigns.apply_campaign_counts(session=session, rows=voided_rows, sign=-1)
     return {r.counted_on.year for r in voided}
 
 

@@ -21,6 +21,8 @@ from api.core.sql import dialect_of, execute, values_clause
 
 TOPIC = "topic"
 
+ANSWER = "answer"  # a campaign question's answer: the option's index as text
+
 # A log is final this long after the server received it (docs/PRODUCT.md, "Counting rules").
 FINAL_AFTER = timedelta(days=30)
 
@@ -33,14 +35,18 @@ def is_final(received_at: datetime, now: datetime) -> bool:
     return now - received_at > FINAL_AFTER
 
 
-def pairs_of(rows: Iterable[dict[str, Any]]) -> list[tuple[uuid.UUID, str, str]]:
-    """(log id, kind, value) for the rows' topics (sorted, comma-joined in row["topics"])."""
-    return [
-        (row["id"], TOPIC, topic)
-        for row in rows
-        if row.get("topics")
-        for topic in row["topics"].split(",")
-    ]
+def pairs_of(
+    rows: Iterable[dict[str, Any]], kinds: tuple[str, ...] = (TOPIC, ANSWER)
+) -> list[tuple[uuid.UUID, str, str]]:
+    """(log id, kind, value) for the rows' topics (sorted, comma-joined in row["topics"]) and
+    campaign answers (row["answer"], an option's index)."""
+    pairs: list[tuple[uuid.UUID, str, str]] = []
+    for row in rows:
+        if TOPIC in kinds and row.get("topics"):
+            pairs.extend((row["id"], TOPIC, topic) for topic in row["topics"].split(","))
+        if ANSWER in kinds and row.get("answer") is not None:
+            pairs.append((row["id"], ANSWER, str(row["answer"])))
+    return pairs
 
 
 def insert(*, session: Session, pairs: Sequence[tuple[uuid.UUID, str, str]]) -> None:
@@ -72,12 +78,21 @@ def joined(*, session: Session, log_ids: Sequence[uuid.UUID], kind: str = TOPIC)
     return {key: ",".join(sorted(values)) for key, values in found.items()}
 
 
+def answers_of(*, session: Session, log_ids: Sequence[uuid.UUID]) -> dict[int, int]:
+    """Each log's campaign answer (an option's index), by the log id as int."""
+    return {k: int(v) for k, v in joined(session=session, log_ids=log_ids, kind=ANSWER).items()}
+
+
 def with_topics(*, session: Session, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """Log rows as dicts carrying their topics again (for voids: the counts to take away)."""
+    """Log rows as dicts carrying their topics and answer again (for voids: the counts to
+    take away)."""
     mappings = [dict(r._mapping) if not isinstance(r, dict) else dict(r) for r in rows]
-    topics = joined(session=session, log_ids=[m["id"] for m in mappings])
+    ids = [m["id"] for m in mappings]
+    topics = joined(session=session, log_ids=ids)
+    answers = answers_of(session=session, log_ids=ids)
     for m in mappings:
         m["topics"] = topics.get(m["id"].int, "")
+        m["answer"] = answers.get(m["id"].int)
     return mappings
 
 

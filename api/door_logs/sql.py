@@ -32,6 +32,7 @@ LOG_COLUMNS = (
     "left_material",
     "source",
     "tally_id",
+    "campaign_id",
 )
 
 
@@ -51,9 +52,15 @@ _PG_TYPES = {
     "left_material": "boolean",
     "source": "varchar",
     "tally_id": "integer",
+    "campaign_id": "integer",
     "day": "date",
     "year": "integer",
     "topic": "varchar",
+    "ak_id": "integer",
+    "channel": "varchar",
+    "week": "date",
+    "kind": "varchar",
+    "value": "varchar",
 }
 
 _PG_INSERT_LOGS = (
@@ -154,7 +161,15 @@ def insert_logs(
                 for c in _SOURCE_COLUMNS
             ]
             returned = execute(session, _PG_INGEST, columns, fetch=True)
-            return {r[0].int for r in returned}, count
+            created = {r[0].int for r in returned}
+            # The statement stored the topics; a campaign answer goes beside them here.
+            opinions.insert(
+                session=session,
+                pairs=opinions.pairs_of(
+                    (r for r in rows if r["id"].int in created), kinds=(opinions.ANSWER,)
+                ),
+            )
+            return created, count
         columns = [pg_array([r.get(c) for r in rows], _PG_TYPES[c]) for c in LOG_COLUMNS]
         created = {r[0].int for r in execute(session, _PG_INSERT_LOGS, columns, fetch=True)}
         _store_opinions(session, rows, created)
@@ -177,6 +192,7 @@ def insert_logs(
                 int(r["left_material"]),
                 r["source"],
                 r.get("tally_id"),
+                r.get("campaign_id"),
             )
         )
     sql = (

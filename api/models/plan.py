@@ -8,7 +8,6 @@ from sqlmodel import Field, SQLModel
 
 from api.core.db import UTCDateTime, utcnow
 from api.core.types import Label, Slug
-from api.models.base import STRICT
 
 # --- AK (arbetarekommun) ---------------------------------------------------------------
 
@@ -194,18 +193,3 @@ class MemberRegisterPublic(SQLModel):
     ak: str
     date: date
     net_change: int
-
-
-class CampaignPeriod(SQLModel, table=True):
-    """When set for a year, pace is measured against this period instead of the year."""
-
-    __tablename__ = "campaign_period"
-    year: int = Field(primary_key=True)
-    starts_on: date
-    ends_on: date
-
-
-class CampaignPeriodIn(SQLModel):
-    model_config = STRICT
-    starts_on: date
-    ends_on: date

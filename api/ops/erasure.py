@@ -33,6 +33,9 @@ _ANONYMOUS = text(f"role = '{ANONYMOUS_ROLE}'")
 _MOVED: tuple[tuple[str, str], ...] = (
     ("door_log", "user_id"),
     ("door_log", "voided_by"),
+    ("channel_log", "user_id"),
+    ("channel_log", "voided_by"),
+    ("campaign", "created_by"),
     ("tally", "created_by"),
     ("tally", "voided_by"),
     ("assignment", "created_by"),

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from api.accounts import service as accounts
 from api.core.config import Settings
@@ -77,8 +77,19 @@ POLICY: tuple[Rule, ...] = (
     Rule("district_boundary", "for good", "none: the plan"),
     Rule("goal", "for good", "none: the plan"),
     Rule("topic", "for good", "none: the plan"),
-    Rule("campaign_period", "for good", "none: the plan"),
     Rule("district_successor", "for good", "none: the plan (which district succeeded which)"),
+    Rule("campaign", "for good", "none: the plan"),
+    Rule("campaign_ak", "for good", "none: the plan"),
+    Rule("campaign_topic", "for good", "none: the plan"),
+    Rule("campaign_option", "for good", "none: the plan"),
+    Rule(
+        "channel_log",
+        "for good, as counts",
+        "final after 30 days: times to the hour; its author moves to the anonymous id on erasure",
+    ),
+    Rule("channel_count_day", "for good", "none: counts per AK, channel and day"),
+    Rule("campaign_count_week", "for good", "none: counts per campaign, district and week"),
+    Rule("campaign_opinion_week", "for good", "none: counts per campaign, district, week, option"),
     Rule("member_register_change", "for good", "none: AK figures; its author moves on erasure"),
     Rule("alembic_version", "for good", "none: the schema's version"),
 )
@@ -164,6 +175,16 @@ def _finalise_logs(*, session: Session, now: datetime) -> int:
     done = session.execute(
         update(door_log)
         .where(c.final.is_(False), c.received_at < now - opinions.FINAL_AFTER)
+        .values(
+            final=True,
+            occurred_at=text(hour("occurred_at")),
+            received_at=text(hour("received_at")),
+        )
+    )
+    channel = SQLModel.metadata.tables["channel_log"]
+    session.execute(
+        update(channel)
+        .where(channel.c.final.is_(False), channel.c.received_at < now - opinions.FINAL_AFTER)
         .values(
             final=True,
             occurred_at=text(hour("occurred_at")),

@@ -15,13 +15,11 @@ from api.accounts.access import (
     require_organiser,
 )
 from api.core.db import utcnow
-from api.core.errors import Forbidden, Invalid
+from api.core.errors import Forbidden
 from api.core.stockholm import stockholm_today
 from api.core.types import AkSlug, Year
 from api.models.plan import (
     Ak,
-    CampaignPeriod,
-    CampaignPeriodIn,
     DistrictPublic,
     MemberRegisterChange,
     MemberRegisterIn,
@@ -42,6 +40,9 @@ class Figures(SQLModel):
     doors: int
     members: int
     member_goal: int
+    recruits: int = 0  # sign-ups from every channel (members: at a door only)
+    workplace_conversations: int = 0  # beside Bilaga 1, never in it
+    stall_conversations: int = 0
 
 
 class AkFigures(Figures):
@@ -198,21 +199,3 @@ def list_member_register(
         .order_by(MemberRegisterChange.day)  # type: ignore[arg-type]
     ).all()
     return [MemberRegisterPublic(ak=a.slug, date=r.day, net_change=r.net_change) for r, a in rows]
-
-
-@router.put("/campaign-periods/{year}")
-def set_campaign_period(
-    year: int, body: CampaignPeriodIn, session: SessionDep, _: CurrentStaff
-) -> CampaignPeriodIn:
-    """Pace is then measured against this period instead of the calendar year."""
-    if not (2000 <= year <= 2100) or body.ends_on < body.starts_on:
-        raise Invalid("invalid_period", "The period must lie in order within a year")
-    if body.starts_on.year != year or body.ends_on.year != year:
-        raise Invalid("invalid_period", "The period must lie in order within a year")
-    period = session.get(CampaignPeriod, year) or CampaignPeriod(
-        year=year, starts_on=body.starts_on, ends_on=body.ends_on
-    )
-    period.starts_on, period.ends_on = body.starts_on, body.ends_on
-    session.add(period)
-    session.commit()
-    return body

@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, func, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, select
 from sqlmodel import Session, SQLModel
 
 from api.core.stockholm import stockholm_today
@@ -17,7 +17,7 @@ from api.door_logs.rollups import (
     door_count_year,
 )
 from api.door_logs.rollups import topic_count_day as topic_day
-from api.models.plan import Ak, CampaignPeriod
+from api.models.plan import Ak
 from api.plan.successors import links as successor_links
 from api.totals.suppression import suppressed
 
@@ -28,6 +28,8 @@ user_t = SQLModel.metadata.tables["user_account"]
 topic_t = SQLModel.metadata.tables["topic"]
 
 register_t = SQLModel.metadata.tables["member_register_change"]
+
+campaign_t = SQLModel.metadata.tables["campaign"]
 
 
 def _doors(values: dict[str, int]) -> int:
@@ -60,6 +62,28 @@ _AK_SUMS = (
     .subquery()
 )
 
+channel_day = SQLModel.metadata.tables["channel_count_day"]
+
+_FIRST = bindparam("first", type_=Date)
+_LAST = bindparam("last", type_=Date)
+
+# Workplace and stall conversations per AK (never Bilaga 1) and their sign-ups (recruits).
+_CHANNEL_SUMS = (
+    select(
+        channel_day.c.ak_id,
+        func.sum(
+            case((channel_day.c.channel == "workplace", channel_day.c.conversation), else_=0)
+        ).label("workplace_conversations"),
+        func.sum(
+            case((channel_day.c.channel == "stall", channel_day.c.conversation), else_=0)
+        ).label("stall_conversations"),
+        func.sum(channel_day.c.new_member).label("channel_members"),
+    )
+    .where(channel_day.c.day.between(_FIRST, _LAST))
+    .group_by(channel_day.c.ak_id)
+    .subquery()
+)
+
 # Built once, one round trip: building the statements (and their cache keys) on every request
 # cost more than running them (docs/BENCHMARKS.md).
 _TOTALS = (
@@ -69,9 +93,13 @@ _TOTALS = (
         goal_t.c.conversations.label("conversation_goal"),
         goal_t.c.members.label("member_goal"),
         *(_AK_SUMS.c[c] for c in COUNTERS),
+        _CHANNEL_SUMS.c.workplace_conversations,
+        _CHANNEL_SUMS.c.stall_conversations,
+        _CHANNEL_SUMS.c.channel_members,
     )
     .outerjoin(goal_t, and_(goal_t.c.ak_id == ak_t.c.id, goal_t.c.year == _YEAR))
     .outerjoin(_AK_SUMS, _AK_SUMS.c.ak_id == ak_t.c.id)
+    .outerjoin(_CHANNEL_SUMS, _CHANNEL_SUMS.c.ak_id == ak_t.c.id)
     .order_by(ak_t.c.name)
 )
 
@@ -80,9 +108,20 @@ def totals(*, session: Session, year: int) -> dict[str, Any]:
     """GET /api/totals: per AK with goals, and the sum, exactly as the public contract says."""
     rows = []
     total = dict.fromkeys(
-        ("conversations", "conversation_goal", "doors", "members", "member_goal"), 0
+        (
+            "conversations",
+            "conversation_goal",
+            "doors",
+            "members",
+            "member_goal",
+            "recruits",
+            "workplace_conversations",
+            "stall_conversations",
+        ),
+        0,
     )
-    for ak in session.execute(_TOTALS, {"year": year}):
+    first, last = _year_range(year)
+    for ak in session.execute(_TOTALS, {"year": year, "first": first, "last": last}):
         values = {c: int(getattr(ak, c) or 0) for c in COUNTERS}
         row = {
             "ak": ak.slug,
@@ -92,6 +131,11 @@ def totals(*, session: Session, year: int) -> dict[str, Any]:
             "doors": _doors(values),
             "members": values["new_member"],
             "member_goal": ak.member_goal or 0,
+            # Sign-ups from every channel, against Bilaga 2 (members: at a door only).
+            "recruits": values["new_member"] + int(ak.channel_members or 0),
+            # Beside Bilaga 1, never in it.
+            "workplace_conversations": int(ak.workplace_conversations or 0),
+            "stall_conversations": int(ak.stall_conversations or 0),
         }
         for key in total:
             total[key] += row[key]
@@ -273,9 +317,23 @@ def per_topic(*, session: Session, year: int, ak: Ak | None) -> list[dict[str, A
 
 
 def share_passed(*, session: Session, year: int, now: datetime) -> tuple[float, date, date]:
-    """The share of the year (or of the campaign period staff set) that has passed today."""
-    period = session.get(CampaignPeriod, year)
-    first, last = (period.starts_on, period.ends_on) if period else _year_range(year)
+    """The share of the year (or of its campaigns for every AK) that has passed today.
+
+    The year's campaigns that cover every AK span the period pace is measured against (from
+    the first start to the last end, within the year); without one, the calendar year.
+    """
+    first_y, last_y = _year_range(year)
+    span = session.execute(
+        select(func.min(campaign_t.c.starts_on), func.max(campaign_t.c.ends_on)).where(
+            campaign_t.c.all_aks.is_(True),
+            campaign_t.c.starts_on <= last_y,
+            campaign_t.c.ends_on >= first_y,
+        )
+    ).one()
+    if span[0] is not None:
+        first, last = max(span[0], first_y), min(span[1], last_y)
+    else:
+        first, last = first_y, last_y
     today = stockholm_today(now)
     if today < first:
         return 0.0, first, last

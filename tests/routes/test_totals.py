@@ -33,8 +33,14 @@ def test_totals_have_every_ak_with_goals_and_a_sum(
         "doors": 1,
         "members": 1,
         "member_goal": 22,
+        "recruits": 1,
+        "workplace_conversations": 0,
+        "stall_conversations": 0,
     }
     assert set(body["total"]) == {
+        "recruits",
+        "workplace_conversations",
+        "stall_conversations",
         "conversations",
         "conversation_goal",
         "doors",
@@ -107,13 +113,13 @@ def test_pace_uses_the_share_of_the_period_and_shows_the_member_register(
     ale = next(a for a in body["aks"] if a["ak"] == "ale")
     assert ale["conversations"] == 1 and ale["conversations_on_track"] is False
 
+    # The year's campaigns for every AK are the period pace is measured against.
     period = {"starts_on": f"{LAST_YEAR}-09-01", "ends_on": f"{LAST_YEAR}-09-30"}
-    refused = client.put(
-        f"/api/campaign-periods/{LAST_YEAR}", json=period, headers=volunteer.headers
-    )
+    campaign = period | {"name": "Höstkampanj"}
+    refused = client.post("/api/campaigns", json=campaign, headers=volunteer.headers)
     assert refused.status_code == 403
-    saved = client.put(f"/api/campaign-periods/{LAST_YEAR}", json=period, headers=staff.headers)
-    assert saved.status_code == 200
+    saved = client.post("/api/campaigns", json=campaign, headers=staff.headers)
+    assert saved.status_code == 201
     body = client.get(
         "/api/totals/pace", params={"year": LAST_YEAR}, headers=volunteer.headers
     ).json()

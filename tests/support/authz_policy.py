@@ -208,10 +208,23 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/member-register"): Policy(
         staff_only(201), body={"ak": OWN_AK, "date": "2026-06-30", "net_change": 4}
     ),
-    ("PUT", "/api/campaign-periods/{year}"): Policy(
+    # Campaigns: staff create and edit; every signed-in user reads those for their AK.
+    ("POST", "/api/campaigns"): Policy(
+        staff_only(201),
+        body={"name": "Vårkampanj", "starts_on": "2026-03-01", "ends_on": "2026-04-30"},
+    ),
+    ("GET", "/api/campaigns"): Policy(signed_in()),
+    # A campaign of the own AK only: another AK's answers 404, as if it did not exist.
+    ("GET", "/api/campaigns/{campaign_id}"): Policy(
+        statuses(401, 200, 200, 404, 200), prepare=lambda ctx: {"campaign_id": _campaign(ctx)}
+    ),
+    ("PUT", "/api/campaigns/{campaign_id}"): Policy(
         staff_only(),
-        body={"starts_on": "2026-08-01", "ends_on": "2026-09-13"},
-        prepare=lambda ctx: {"year": 2026},
+        body={"name": "Hösten", "starts_on": "2026-09-01", "ends_on": "2026-09-30"},
+        prepare=lambda ctx: {"campaign_id": _campaign(ctx)},
+    ),
+    ("GET", "/api/campaigns/{campaign_id}/totals"): Policy(
+        statuses(401, 200, 200, 404, 200), prepare=lambda ctx: {"campaign_id": _campaign(ctx)}
     ),
     # Staff edit the plan: goals per AK and year, and districts.
     ("PUT", "/api/goals/{ak}/{year}"): Policy(
@@ -273,6 +286,31 @@ def _target_volunteer_and_district(ctx: Any) -> tuple[int, int]:
         session.commit()
         assert user.id is not None and district is not None and district.id is not None
         return user.id, district.id
+
+
+def _campaign(ctx: Any) -> int:
+    """A campaign for the own AK only."""
+    from datetime import date
+
+    from sqlmodel import Session, select
+
+    from api.models.campaigns import Campaign, CampaignAk
+    from api.models.plan import Ak
+
+    with Session(ctx.db) as session:
+        ak = session.exec(select(Ak).where(Ak.slug == OWN_AK)).one()
+        campaign = Campaign(
+            name="Ales kampanj",
+            starts_on=date(2026, 5, 1),
+            ends_on=date(2026, 5, 31),
+            all_aks=False,
+        )
+        session.add(campaign)
+        session.flush()
+        assert campaign.id is not None and ak.id is not None
+        session.add(CampaignAk(campaign_id=campaign.id, ak_id=ak.id))
+        session.commit()
+        return campaign.id
 
 
 def _a_log(ctx: Any) -> dict[str, Any]:

@@ -1,0 +1,76 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, status
+from sqlalchemy import select
+
+from api.accounts.access import CurrentStaff, CurrentUser, SessionDep
+from api.campaigns import service
+from api.core.errors import NotFound
+from api.core.types import MAX_ID, SLUG_PATTERN
+from api.models.campaigns import CampaignIn, CampaignPublic
+from api.models.plan import Ak
+
+router = APIRouter(tags=["campaigns"])
+
+CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _visible(session: Any, principal: Any, campaign_id: int) -> None:
+    """Another AK's campaign answers 404, as if it did not exist."""
+    if principal.is_staff:
+        return
+    mine = service.listed(session=session, ak_slugs=list(principal.aks))
+    if not any(c.id == campaign_id for c in mine):
+        raise NotFound("campaign_not_found", "No such campaign")
+
+
+@router.post("/campaigns", status_code=status.HTTP_201_CREATED)
+def create_campaign(body: CampaignIn, session: SessionDep, staff: CurrentStaff) -> CampaignPublic:
+    campaign = service.create(session=session, body=body, user_id=staff.user.id or 0)
+    session.commit()
+    return service.public(session=session, campaigns=[campaign])[0]
+
+
+@router.get("/campaigns")
+def list_campaigns(session: SessionDep, principal: CurrentUser) -> list[CampaignPublic]:
+    slugs = None if principal.is_staff else list(principal.aks)
+    return service.public(
+        session=session, campaigns=service.listed(session=session, ak_slugs=slugs)
+    )
+
+
+@router.get("/campaigns/{campaign_id}")
+def get_campaign(
+    campaign_id: CampaignId, session: SessionDep, principal: CurrentUser
+) -> CampaignPublic:
+    campaign = service.get(session=session, campaign_id=campaign_id)
+    _visible(session, principal, campaign_id)
+    return service.public(session=session, campaigns=[campaign])[0]
+
+
+@router.put("/campaigns/{campaign_id}")
+def update_campaign(
+    campaign_id: CampaignId, body: CampaignIn, session: SessionDep, _: CurrentStaff
+) -> CampaignPublic:
+    campaign = service.update(session=session, campaign_id=campaign_id, body=body)
+    session.commit()
+    return service.public(session=session, campaigns=[campaign])[0]
+
+
+@router.get("/campaigns/{campaign_id}/totals")
+def campaign_totals(
+    campaign_id: CampaignId,
+    session: SessionDep,
+    principal: CurrentUser,
+    ak: Annotated[str | None, Query(max_length=40, pattern=SLUG_PATTERN)] = None,
+) -> dict[str, Any]:
+    """Whole figures (distrikt, or one AK): no breakdown below AK level here."""
+    service.get(session=session, campaign_id=campaign_id)
+    _visible(session, principal, campaign_id)
+    ak_id = None
+    if ak is not None:
+        found = session.execute(select(Ak).where(Ak.slug == ak)).scalars().first()  # type: ignore[arg-type]
+        if found is None:
+            raise NotFound("ak_not_found", "No such AK")
+        ak_id = found.id
+    return service.totals(session=session, campaign_id=campaign_id, ak_id=ak_id)
