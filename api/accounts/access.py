@@ -177,8 +177,7 @@ def require_organiser(principal: Principal, ak_slug: str) -> None:
 
 
 async def get_manager(principal: CurrentUser) -> Principal:
-    if principal.role not in (Role.staff, Role.organiser):
-        raise Forbidden("forbidden", "Bara organisatörer och distriktet kan göra det här.")
+    require_manager(principal)
     return principal
 
 
@@ -199,9 +198,23 @@ def get_managed_ak(
 ManagedAk = Annotated[Ak, Depends(get_managed_ak)]
 
 
-def _hidden(kind: str) -> KnackaError:
-    # Someone else's object answers as if it did not exist: no field, not even existence, leaks.
+def hidden(kind: str) -> KnackaError:
+    """Someone else's object answers as if it did not exist: no field, not even existence."""
     return NotFound(f"{kind}_not_found", "Finns inte.")
+
+
+def require_manager(principal: Principal) -> None:
+    """Organisers and staff pass; a role that may never manage gets 403."""
+    if principal.role not in (Role.staff, Role.organiser):
+        raise Forbidden("forbidden", "Bara organisatörer och distriktet kan göra det här.")
+
+
+def require_reach(principal: Principal, ak_slug: str, kind: str) -> None:
+    """An object (or an id in a body) of an AK the caller does not organise: 404, as if
+    missing. The caller's role is checked first (require_manager), so 403 says only that."""
+    require_manager(principal)
+    if not principal.organises(ak_slug):
+        raise hidden(kind)
 
 
 def may_manage_user(principal: Principal, target: User, target_aks: list[str]) -> bool:
@@ -228,10 +241,10 @@ def get_managed_user(
 ) -> ManagedUserRef:
     target = session.get(User, user_id)
     if target is None:
-        raise _hidden("user")
+        raise hidden("user")
     aks = user_ak_slugs(session=session, user=target)
     if not may_manage_user(principal, target, aks):
-        raise _hidden("user")
+        raise hidden("user")
     return ManagedUserRef(user=target, aks=aks)
 
 
@@ -245,10 +258,10 @@ def get_managed_invite(
 ) -> Invite:
     invite = session.get(Invite, invite_id)
     if invite is None:
-        raise _hidden("invite")
+        raise hidden("invite")
     ak = session.get(Ak, invite.ak_id)
     if ak is None or not principal.organises(ak.slug):
-        raise _hidden("invite")
+        raise hidden("invite")
     return invite
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
-from api.accounts.access import organises
-from api.core.errors import Forbidden, PayloadTooLarge, not_found
+from api.accounts.access import hidden, organises
+from api.core.errors import Forbidden, PayloadTooLarge
 from api.core.stockholm import stockholm_day
 from api.door_logs.rollups import ak_t, apply_to_rollups, assignment_t, district_t, door_log
 from api.door_logs.sql import active_topic_slugs, district_ak_slugs, insert_logs
@@ -336,12 +336,13 @@ def void_log(
         .where(door_log.c.id == log_id)
     ).first()
     if row is None:
-        raise not_found("log_not_found", "No such log")
+        raise hidden("log")
     organiser = organises(role=caller.role, aks=caller.aks, ak_slug=row.slug)
-    author_in_time = row.user_id == caller.user_id and now - row.received_at <= window
-    if not organiser and not author_in_time:
-        code = "void_window_passed" if row.user_id == caller.user_id else "forbidden"
-        raise Forbidden(code, "You may not void this log")
+    author = row.user_id == caller.user_id
+    if not organiser and not author:
+        raise hidden("log")  # someone else's log, as if it did not exist
+    if not organiser and now - row.received_at > window:
+        raise Forbidden("void_window_passed", "You may not void this log any more")
     if row.voided_at is not None:
         return Voided(log_id, row.voided_at, row.counted_on.year, changed=False)
     # The guard on voided_at makes a concurrent second void a no-op, never a double decrement.
