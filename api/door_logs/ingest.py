@@ -17,8 +17,9 @@ from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
 from api.accounts.access import hidden, organises
-from api.core.errors import Forbidden, PayloadTooLarge
+from api.core.errors import Forbidden, Invalid, PayloadTooLarge
 from api.core.stockholm import stockholm_day
+from api.door_logs import plausibility
 from api.door_logs.rollups import ak_t, apply_to_rollups, assignment_t, district_t, door_log
 from api.door_logs.sql import active_topic_slugs, district_ak_slugs, insert_logs
 from api.models.accounts import Role
@@ -238,6 +239,7 @@ def ingest_batches(
     # Refused for what the server knows now (a retired topic, an ended assignment): if the
     # log is already stored from an earlier send, the phone is told so instead.
     refused: list[tuple[int, int, dict[str, Any]]] = []
+    candidates: list[tuple[int, int, dict[str, Any]]] = []
     for number, (caller, batch) in enumerate(batches):
         access = _Access(
             session=session,
@@ -251,16 +253,26 @@ def ingest_batches(
                 access.check(row["district_id"], row["counted_on"])
                 if row["topics"] and not known_topics.issuperset(row["topics"].split(",")):
                     raise Rejected("unknown_topic")
+                if plausibility.is_too_old(row["occurred_at"], row["received_at"]):
+                    raise Rejected("too_old")
             except Rejected as exc:
                 answers[number][index]["code"] = exc.code
                 refused.append((number, index, row))
                 continue
-            key = row["id"].int
-            if key in first_of:
-                later.append((number, index, row))
-                continue
-            first_of[key] = (number, index)
-            to_insert.append(row)
+            candidates.append((number, index, row))
+    # One read for the whole group; a stored resend is never refused (it is looked up below).
+    over = plausibility.over_rate(session=session, rows=[row for _, _, row in candidates])
+    for number, index, row in candidates:
+        if over and row["id"].int in over:
+            answers[number][index]["code"] = "implausible_rate"
+            refused.append((number, index, row))
+            continue
+        key = row["id"].int
+        if key in first_of:
+            later.append((number, index, row))
+            continue
+        first_of[key] = (number, index)
+        to_insert.append(row)
 
     to_insert.sort(key=lambda r: r["id"].int)
     created, counted = insert_logs(session=session, rows=to_insert, count=True)
@@ -304,6 +316,7 @@ def ingest_batches(
     new_rows = [row for row in to_insert if row["id"].int in created]
     if not counted:
         apply_to_rollups(session=session, rows=new_rows, sign=1)
+        plausibility.record_rates(session=session, rows=new_rows)
     years: list[set[int]] = [set() for _ in batches]
     for row in new_rows:
         years[first_of[row["id"].int][0]].add(row["counted_on"].year)
@@ -361,6 +374,14 @@ def void_log(
 
 def void_rows(*, session: Session, where: Any, caller_id: int, now: datetime) -> set[int]:
     """Void every live log matching `where`; returns the years whose counts changed."""
+    return void_rows_counted(session=session, where=where, caller_id=caller_id, now=now)[1]
+
+
+def void_rows_counted(
+    *, session: Session, where: Any, caller_id: int, now: datetime
+) -> tuple[int, set[int]]:
+    """Void every live log matching `where`: how many, and the years whose counts changed.
+    The guard on voided_at makes a concurrent second void change nothing."""
     voided = session.execute(
         update(door_log)
         .where(and_(where, door_log.c.voided_at.is_(None)))
@@ -368,7 +389,45 @@ def void_rows(*, session: Session, where: Any, caller_id: int, now: datetime) ->
         .returning(*door_log.c)
     ).all()
     apply_to_rollups(session=session, rows=voided, sign=-1)
-    return {r.counted_on.year for r in voided}
+    return len(voided), {r.counted_on.year for r in voided}
+
+
+@dataclass
+class BulkVoided:
+    voided: int
+    years: set[int]
+
+
+def void_logs_of_volunteer(
+    *,
+    session: Session,
+    caller: Caller,
+    user_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+) -> BulkVoided:
+    """Tombstone a volunteer's app logs with `occurred_at` in [starts_at, ends_at), in the
+    districts of the AKs the caller organises (staff: all); only logs received within the
+    organisers' void window (MAX_AGE: after it a log is final), so the range must lie in it."""
+    if ends_at <= starts_at:
+        raise Invalid("invalid_period", "Perioden slutar innan den börjar.")
+    if now - starts_at > plausibility.MAX_AGE:
+        raise Invalid("invalid_period", "Du kan bara makulera loggar från de senaste 30 dagarna.")
+    where = and_(
+        door_log.c.user_id == user_id,
+        door_log.c.source == Source.app.value,
+        door_log.c.occurred_at >= starts_at,
+        door_log.c.occurred_at < ends_at,
+        door_log.c.received_at >= now - plausibility.MAX_AGE,
+    )
+    if caller.role != Role.staff:
+        reach = select(district_t.c.id).join(ak_t, district_t.c.ak_id == ak_t.c.id)
+        where = and_(where, door_log.c.district_id.in_(reach.where(ak_t.c.slug.in_(caller.aks))))
+    voided, years = void_rows_counted(
+        session=session, where=where, caller_id=caller.user_id, now=now
+    )
+    return BulkVoided(voided, years)
 
 
 def list_skewed(

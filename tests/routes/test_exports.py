@@ -4,14 +4,16 @@ import csv
 import io
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from tests.conftest import MakeUser, Person
-from tests.support.sync import a_log, district_ids, sync
+from tests.support.sync import a_log, district_ids, server_receives_at, sync
 
 
-def _some_logs(client: TestClient, make_user: MakeUser) -> None:
+def _some_logs(client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch) -> None:
+    server_receives_at(monkeypatch, "2026-05-13T12:00:00+02:00")
     for ak in ("ale", "lerum"):
         vera = make_user("volunteer", aks=[ak])
         ids = district_ids(client, vera, ak)
@@ -48,9 +50,9 @@ def _totals(client: TestClient, who: Person) -> dict[str, Any]:
 
 
 def test_the_csv_reads_back_equal_to_the_totals(
-    client: TestClient, staff: Person, make_user: MakeUser
+    client: TestClient, staff: Person, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ):
-    _some_logs(client, make_user)
+    _some_logs(client, make_user, monkeypatch)
     response = client.get("/api/exports/totals.csv", params={"year": 2026}, headers=staff.headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -88,9 +90,9 @@ def test_the_csv_reads_back_equal_to_the_totals(
 
 
 def test_the_xlsx_reads_back_equal_to_the_totals(
-    client: TestClient, staff: Person, make_user: MakeUser
+    client: TestClient, staff: Person, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ):
-    _some_logs(client, make_user)
+    _some_logs(client, make_user, monkeypatch)
     response = client.get("/api/exports/totals.xlsx", params={"year": 2026}, headers=staff.headers)
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content), read_only=True)
@@ -117,9 +119,9 @@ def test_the_xlsx_reads_back_equal_to_the_totals(
 
 
 def test_organisers_get_detail_for_their_own_ak_only_and_volunteers_none(
-    client: TestClient, make_user: MakeUser
+    client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ):
-    _some_logs(client, make_user)
+    _some_logs(client, make_user, monkeypatch)
     olle = make_user("organiser", aks=["ale"])
     vera = make_user("volunteer", aks=["ale"])
     for who, detail_aks in ((olle, {"Ale"}), (vera, set())):

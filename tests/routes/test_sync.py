@@ -4,6 +4,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, update
 from sqlmodel import Session
@@ -11,7 +12,7 @@ from sqlmodel import Session
 from api.core.stockholm import stockholm_today
 from api.door_logs.rollups import door_log
 from tests.conftest import MakeUser, Person
-from tests.support.sync import a_log, ak_totals, district_ids, sync
+from tests.support.sync import a_log, ak_totals, district_ids, server_receives_at, sync
 
 YEAR = stockholm_today().year
 
@@ -148,8 +149,9 @@ def test_the_token_is_read_as_any_other_route_reads_it(client: TestClient, make_
 
 
 def test_a_log_belongs_to_the_stockholm_year_at_new_year(
-    client: TestClient, make_user: MakeUser, staff: Person
+    client: TestClient, make_user: MakeUser, staff: Person, monkeypatch: pytest.MonkeyPatch
 ):
+    server_receives_at(monkeypatch, f"{YEAR}-01-02T12:00:00+01:00")
     volunteer = make_user("volunteer", aks=["ale"])
     district = district_ids(client, volunteer, "ale")[0]
     year = YEAR - 1

@@ -191,6 +191,12 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/logs/{log_id}/void"): Policy(
         statuses(401, 404, 200, 404, 200), prepare=lambda ctx: _a_log(ctx)
     ),
+    # Bulk void of a volunteer's logs: the volunteer is the path object (404 when foreign).
+    ("POST", "/api/users/{user_id}/logs/void"): Policy(
+        managers_of_the_object(),
+        body={"starts_at": "{hour_ago}", "ends_at": "{recent}"},
+        prepare=lambda ctx: {"hour_ago": _hours_ago(1)},
+    ),
     ("GET", "/api/logs/skewed"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),
     ("GET", "/api/me/today"): Policy(signed_in()),
     # Assignments: the AK is the district's; a foreign organiser is told no.
@@ -292,6 +298,12 @@ POLICY: dict[tuple[str, str], Policy] = {
     # The organisers' and staff's pages: the page is public, its data needs a token.
     ("GET", "/admin"): Policy(everyone()),
 }
+
+
+def _hours_ago(hours: int) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
 
 
 def _a_free_district_code(ctx: Any) -> str:
