@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +15,7 @@ from api.accounts.users import user_ak_slugs
 from api.core.config import Settings
 from api.core.db import utcnow
 from api.core.errors import Forbidden, KnackaError, NotAuthenticated, NotFound
-from api.core.types import RowId
+from api.core.types import AkSlug, RowId
 from api.models.accounts import AuthSession, Invite, Role, User
 from api.models.plan import Ak
 from api.plan.catalogue import get_ak_by_slug
@@ -188,7 +188,7 @@ CurrentManager = Annotated[Principal, Depends(get_manager)]
 def get_managed_ak(
     session: SessionDep,
     principal: CurrentManager,
-    ak: Annotated[str, Query(max_length=40, description="AK slug")],
+    ak: AkSlug,
 ) -> Ak:
     require_organiser(principal, ak)
     return get_ak_by_slug(session=session, slug=ak)

@@ -6,12 +6,22 @@ free text or position. Only volunteers', organisers' and staff's own names and e
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import StringConstraints, field_validator
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from api.core.db import UTCDateTime, utcnow
+from api.core.types import (
+    NO_CONTROL,
+    Email,
+    LoginEmail,
+    Name,
+    NewPassword,
+    Password,
+    Slug,
+)
 from api.models.base import STRICT
 
 
@@ -81,9 +91,11 @@ class AuthSession(SQLModel, table=True):
 
 class LoginIn(SQLModel):
     model_config = STRICT
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=1024)
-    totp: str | None = Field(default=None, max_length=32)  # a TOTP or a recovery code
+    email: LoginEmail
+    password: Password
+    totp: Annotated[str, StringConstraints(max_length=32, pattern=NO_CONTROL)] | None = (
+        None  # a TOTP or a recovery code
+    )
 
 
 class TokenPublic(SQLModel):
@@ -113,7 +125,7 @@ class Invite(SQLModel, table=True):
 
 class InviteCreate(SQLModel):
     model_config = STRICT
-    ak: str = Field(max_length=40)
+    ak: Slug
     max_uses: int = Field(default=1, ge=1, le=500)
     expires_in_days: int = Field(default=7, ge=1, le=7)
 
@@ -141,8 +153,8 @@ class InvitePublic(SQLModel):
 
 class RedeemIn(SQLModel):
     model_config = STRICT
-    code: str = Field(min_length=1, max_length=200)
-    name: str = Field(min_length=1, max_length=80)
+    code: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_CONTROL)]
+    name: Name
 
     @field_validator("name")
     @classmethod
@@ -202,7 +214,7 @@ class TotpEnrolment(SQLModel):
 
 class TotpVerifyIn(SQLModel):
     model_config = STRICT
-    code: str = Field(min_length=6, max_length=8)
+    code: Annotated[str, StringConstraints(min_length=6, max_length=8, pattern=NO_CONTROL)]
 
 
 class RecoveryCodes(SQLModel):
@@ -232,22 +244,22 @@ class UserDetail(SQLModel):
 
 class UserUpdate(SQLModel):
     model_config = STRICT
-    name: str | None = Field(default=None, min_length=1, max_length=80)
+    name: Name | None = None
     disabled: bool | None = None
 
 
 class UserAksUpdate(SQLModel):
     model_config = STRICT
-    aks: list[str] = Field(min_length=1, max_length=20)
+    aks: list[Slug] = Field(min_length=1, max_length=20)
 
 
 class AccountCreate(SQLModel):
     model_config = STRICT
-    email: str = Field(max_length=254, regex=r"^[^@\s]+@[^@\s]+$")
-    password: str = Field(min_length=10, max_length=1024)
-    name: str = Field(min_length=1, max_length=80)
+    email: Email
+    password: NewPassword
+    name: Name
     role: Role = Role.organiser
-    aks: list[str] = Field(default_factory=list, max_length=20)
+    aks: list[Slug] = Field(default_factory=list, max_length=20)
 
 
 # --- Audit log -------------------------------------------------------------------------
