@@ -2,6 +2,8 @@
 
 import csv
 import io
+import zipfile
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -136,3 +138,36 @@ def test_organisers_get_detail_for_their_own_ak_only_and_volunteers_none(
 def test_exports_need_a_session(client: TestClient):
     for path in ("/api/exports/totals.csv", "/api/exports/totals.xlsx"):
         assert client.get(path, params={"year": 2026}).status_code == 401
+
+
+FORMULAS = ['=HYPERLINK("http://x";"klicka")', "+1+1", "-2+3", "@SUM(A1:A2)", "=1+1"]
+
+
+def test_formula_leading_names_reach_the_exports_as_plain_text(
+    client: TestClient, staff: Person, make_user: MakeUser
+):
+    # Failed before the fix: the CSV carried `=HYPERLINK(...)` as is, the XLSX a live formula.
+    vera = make_user("volunteer", aks=["ale"])
+    ids = district_ids(client, staff, "ale")[: len(FORMULAS)]
+    for district_id, name in zip(ids, FORMULAS, strict=True):
+        renamed = client.patch(
+            f"/api/districts/{district_id}", json={"name": name}, headers=staff.headers
+        )
+        assert renamed.status_code == 200, renamed.text
+    year = datetime.now(UTC).year
+    sync(client, vera, [a_log(d) for d in ids])
+
+    csv_body = client.get("/api/exports/totals.csv", params={"year": year}, headers=staff.headers)
+    names = {r[2] for r in _sections(csv_body.content)["Per valdistrikt"][1:]}
+    assert {"'" + n for n in FORMULAS} <= names
+    assert not any(n.lstrip().startswith(("=", "+", "-", "@")) for n in names)
+
+    xlsx = client.get("/api/exports/totals.xlsx", params={"year": year}, headers=staff.headers)
+    with zipfile.ZipFile(io.BytesIO(xlsx.content)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets
+        assert not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in sheets)
+    book = load_workbook(io.BytesIO(xlsx.content))
+    cells = {c.value: c.data_type for row in book["Per valdistrikt"].iter_rows() for c in row}
+    for name in FORMULAS:
+        assert cells["'" + name] == "s"
