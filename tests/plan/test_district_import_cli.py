@@ -81,3 +81,14 @@ def test_a_bad_file_exits_2_with_the_reason_and_changes_nothing(tmp_path: Path):
     missing = _run(["districts", "import", str(tmp_path / "no-such.json")], env)
     assert missing.returncode == 2 and "finns inte" in missing.stderr
     assert _counts(url) == before
+
+
+def test_a_pathological_file_exits_2_with_a_message_not_a_traceback(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    env = cli_env(url)
+    assert _run(["seed"], env).returncode == 0
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000)
+    done = _run(["districts", "import", str(deep)], env)
+    assert done.returncode == 2, done.stderr
+    assert "(too_deep)" in done.stderr and "Traceback" not in done.stderr
