@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     login_ip_max_failures: int = 30
     login_window_minutes: int = 15
     require_totp: bool = False
+    # Password hashing's own lane (api/core/security.PasswordLane): threads that hash (64 MiB
+    # each while they do), and how many sign-ins may wait for them before one more gets 429.
+    password_hash_workers: int = Field(default=2, ge=1, le=16)
+    login_max_in_flight: int = Field(default=16, ge=1, le=1000)
     seeds_dir: Path = REPO_ROOT / "seeds"
     pwa_dir: Path = REPO_ROOT / "pwa"
     log_json: bool = False
@@ -41,6 +45,10 @@ class Settings(BaseSettings):
     # Live streams end after this long (the browser reconnects at once); bounded for proxies.
     stream_max_seconds: float = 600
     stream_keepalive_seconds: float = 15
+    # Open live streams per session and per client address; a big screen or a benchmark
+    # raises them (one office behind one address may show many dashboards).
+    live_streams_per_session: int = Field(default=4, ge=1)
+    live_streams_per_address: int = Field(default=40, ge=1)
     # How long a volunteer may void their own log after the server got it.
     void_window_minutes: int = 10
     # Gallring (`knacka retention`): volunteers with no sign-in and no log for this long are

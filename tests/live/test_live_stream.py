@@ -1,6 +1,7 @@
 """GET /api/totals/stream: totals on connect and after every change, across API processes."""
 
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ def _log(district_id: int) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
         "district_id": district_id,
-        "occurred_at": "2026-05-01T12:00:00+02:00",
+        "occurred_at": datetime.now(UTC).isoformat(),
         "outcome": "conversation",
     }
 
