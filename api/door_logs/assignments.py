@@ -56,7 +56,7 @@ def create_assignment(
     return assignment, district, ak
 
 
-def delete_assignment(*, session: Session, principal: Principal, assignment_id: int) -> None:
+def delete_assignment(*, session: Session, principal: Principal, assignment_id: int) -> Assignment:
     require_manager(principal)
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
@@ -64,6 +64,7 @@ def delete_assignment(*, session: Session, principal: Principal, assignment_id: 
     _, ak = district_with_ak(session=session, district_id=assignment.district_id)
     require_reach(principal, ak.slug, "assignment")
     session.delete(assignment)
+    return assignment
 
 
 def list_for_ak(*, session: Session, ak: Ak) -> list[tuple[Assignment, District, User]]:

@@ -44,6 +44,13 @@ def create_invite(
         expires_in_days=min(body.expires_in_days, settings.invite_max_days),
         secret_key=settings.secret_key,
     )
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="invite.create",
+        ak=ak.slug,
+        detail=f"max_uses={invite.max_uses}",
+    )
     session.commit()
     assert invite.id is not None
     url = f"{settings.public_url.rstrip('/')}/join/{code}"
@@ -63,7 +70,10 @@ def list_invites(session: SessionDep, ak: ManagedAk) -> list[InvitePublic]:
 
 
 @router.delete("/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)  # noqa: FAST003 (the id is read by ManagedUser/ManagedInvite)
-def revoke_invite(invite: ManagedInvite, session: SessionDep) -> None:
+def revoke_invite(invite: ManagedInvite, session: SessionDep, principal: CurrentManager) -> None:
     """The link stops working; volunteers who already joined stay."""
     accounts.revoke_invite(session=session, invite=invite)
+    accounts.audit(
+        session=session, actor_id=principal.id, action="invite.revoke", detail=f"invite {invite.id}"
+    )
     session.commit()

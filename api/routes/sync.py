@@ -163,6 +163,10 @@ def void_log(
         now=utcnow(),
         window=timedelta(minutes=settings.void_window_minutes),
     )
+    if voided.changed:
+        accounts.audit(
+            session=session, actor_id=principal.id, action="log.void", detail=str(log_id)
+        )
     events.commit_and_announce(request.app.state, session, [voided.year] if voided.changed else [])
     return VoidPublic(id=voided.id, voided_at=voided.voided_at)
 
@@ -208,6 +212,15 @@ def list_skewed_logs(
     require_organiser(principal, the_ak.slug)
     ids = [d.id for d in list_districts(session=session, ak=the_ak, include_retired=True)]
     rows = door_logs.list_skewed(session=session, district_ids=[i for i in ids if i is not None])
+    # Who logged when is people's data: the read is audited.
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="logs.skewed",
+        ak=the_ak.slug,
+        detail=f"{len(rows)} logs",
+    )
+    session.commit()
     return [SkewedLogPublic.model_validate(r) for r in rows]
 
 

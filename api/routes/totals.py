@@ -171,6 +171,13 @@ def record_member_register(
         )
     row.net_change, row.recorded_by, row.recorded_at = body.net_change, staff.id, utcnow()
     session.add(row)
+    accounts.audit(
+        session=session,
+        actor_id=staff.id,
+        action="member_register.record",
+        ak=the_ak.slug,
+        detail=f"{body.date.isoformat()}: {body.net_change:+d}",
+    )
     session.commit()
     return MemberRegisterPublic(ak=the_ak.slug, date=row.day, net_change=row.net_change)
 
@@ -191,7 +198,7 @@ def list_member_register(
 
 @router.put("/campaign-periods/{year}")
 def set_campaign_period(
-    year: int, body: CampaignPeriodIn, session: SessionDep, _: CurrentStaff
+    year: int, body: CampaignPeriodIn, session: SessionDep, staff: CurrentStaff
 ) -> CampaignPeriodIn:
     """Pace is then measured against this period instead of the calendar year."""
     if not (2000 <= year <= 2100) or body.ends_on < body.starts_on:
@@ -203,5 +210,11 @@ def set_campaign_period(
     )
     period.starts_on, period.ends_on = body.starts_on, body.ends_on
     session.add(period)
+    accounts.audit(
+        session=session,
+        actor_id=staff.id,
+        action="campaign_period.set",
+        detail=f"{year}: {body.starts_on.isoformat()}..{body.ends_on.isoformat()}",
+    )
     session.commit()
     return body
