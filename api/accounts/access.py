@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.accounts.sessions import SessionFacts, find_session_facts
+from api.accounts.sessions import TOUCHED, SessionFacts, find_session_facts
 from api.accounts.users import user_ak_slugs
 from api.core.config import Settings
 from api.core.db import utcnow
@@ -33,6 +34,9 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     session = Session(request.app.state.engine, expire_on_commit=False)
     try:
         yield session
+        if session.info.pop(TOUCHED, False) and session.in_transaction():
+            # A read route that touched a staff session (its idle clock): keep the touch.
+            await run_in_threadpool(session.commit)
     finally:
         if session.in_transaction():
             await run_in_threadpool(session.close)
@@ -96,8 +100,9 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Pri
     )
     if not token:
         raise unauthenticated
+    idle = timedelta(minutes=settings.staff_idle_minutes) if settings.staff_idle_minutes else None
     facts = find_session_facts(
-        session=session, token=token, secret_key=settings.secret_key, now=utcnow()
+        session=session, token=token, secret_key=settings.secret_key, now=utcnow(), idle=idle
     )
     if facts is None:
         raise unauthenticated
@@ -147,6 +152,8 @@ def get_streaming_principal(
         principal = authenticate(
             session, settings, credentials.credentials if credentials else None
         )
+        if session.info.pop(TOUCHED, False):
+            session.commit()
     return refuse_pending_totp(principal)
 
 

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     # Staff and organisers sign in again after this; a volunteer's phone stays signed in longer.
     session_ttl_hours: int = 24 * 30
+    # A staff or organiser session ends after this long without a request (0: never).
+    staff_idle_minutes: int = Field(default=120, ge=0)
     volunteer_session_ttl_days: int = 60
     invite_max_days: int = 7
     # More than login_max_failures failures for one account (or per IP) within the window: 429.

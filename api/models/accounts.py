@@ -87,6 +87,9 @@ class AuthSession(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # A password-only session of a user who must still enrol TOTP: it may only enrol.
     totp_pending: bool = False
+    # Staff's and organisers' sessions end after KNACKA_STAFF_IDLE_MINUTES without a request
+    # (touched at most once a minute); empty: not used since created_at.
+    last_seen_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class LoginIn(SQLModel):

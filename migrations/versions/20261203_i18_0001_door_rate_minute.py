@@ -1,4 +1,4 @@
-"""plausibility: app logs per volunteer and minute (door_rate_minute)
+"""plausibility: app logs per volunteer and minute (door_rate_minute); session idle time
 
 Revision ID: i18_0001
 Revises: log_0001
@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import api.core.db
 
 revision: str = "i18_0001"
 down_revision: str | None = "log_0001"
@@ -24,7 +26,11 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("user_id", "minute", name=op.f("pk_door_rate_minute")),
     )
+    with op.batch_alter_table("auth_session") as batch:
+        batch.add_column(sa.Column("last_seen_at", api.core.db.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("auth_session") as batch:
+        batch.drop_column("last_seen_at")
     op.drop_table("door_rate_minute")
