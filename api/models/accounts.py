@@ -101,6 +101,12 @@ class LoginIn(SQLModel):
     )
 
 
+class PasswordChangeIn(SQLModel):
+    model_config = STRICT
+    current_password: Password
+    new_password: NewPassword
+
+
 class TokenPublic(SQLModel):
     access_token: str
     token_type: str = "bearer"

@@ -200,6 +200,7 @@ def test_every_read_and_change_of_people_is_in_the_audit_log(
     assert events.status_code == 200
     seen = [(e["actor_id"], e["action"], e["target_user_id"]) for e in reversed(events.json())]
     assert seen == [
+        (olle.id, "invite.create", None),
         (vera, "user.create", vera),
         (olle.id, "users.list", None),
         (olle.id, "user.read", vera),

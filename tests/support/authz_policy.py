@@ -126,6 +126,11 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/auth/sessions/revoke"): Policy(signed_in(204)),
     ("GET", "/api/me"): Policy(signed_in()),
     # TOTP: only accounts with a password; 409 = allowed, but nothing to verify or renew.
+    # Changing one's password: accounts with one; the wrong current password here is a 401.
+    ("POST", "/api/auth/password"): Policy(
+        statuses(401, 403, 401, 401, 401),
+        body={"current_password": "fel-losen-1", "new_password": "ett helt nytt lösenord"},
+    ),
     ("POST", "/api/auth/totp"): Policy(password_accounts(201)),
     ("POST", "/api/auth/totp/verify"): Policy(password_accounts(409), body={"code": "000000"}),
     ("POST", "/api/auth/totp/recovery-codes"): Policy(password_accounts(409)),
