@@ -15,13 +15,14 @@ from api.accounts import service as accounts
 from api.core.config import Settings, get_settings
 from api.core.db import WalCheckpointer, make_engine, utcnow
 from api.core.errors import install_error_handlers
+from api.core.security import PasswordLane
 from api.door_logs.group_commit import GroupCommitter
 from api.live.broker import Live
 from api.ops.retention import run_if_due
 from api.routes import api_router
 from api.routes.sync_fast_path import SyncFastPath
 from api.web.admin_pages import mount_admin
-from api.web.admission import Admission, admission_limit
+from api.web.admission import Admission, StreamCaps, admission_limit
 from api.web.middleware import BodySizeLimit, SecurityHeaders, UnexpectedErrors
 from api.web.observability import RequestContext, metrics_router
 from api.web.static import mount_pwa
@@ -74,6 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     checkpointer = WalCheckpointer(engine)  # SQLite only; PostgreSQL checkpoints itself
     live = Live(settings.effective_database_url, settings.live_interval_seconds)
     group_committer = GroupCommitter(engine)
+    password_lane = PasswordLane(
+        workers=settings.password_hash_workers, max_in_flight=settings.login_max_in_flight
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(group_committer.stop)  # after the last request: queued jobs commit
         await live.stop()
         checkpointer.stop()
+        password_lane.shutdown()
         engine.dispose()
 
     app = FastAPI(
@@ -108,6 +113,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.live = live
     app.state.group_committer = group_committer
+    app.state.password_lane = password_lane
+    app.state.stream_caps = StreamCaps(
+        per_session=settings.live_streams_per_session,
+        per_address=settings.live_streams_per_address,
+    )
     app.state.on_counts_changed = CountsChanged(live, engine)
     install_error_handlers(app)
     app.include_router(api_router)

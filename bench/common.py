@@ -107,10 +107,10 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def uvicorn_server(url: str, workers: int = 1) -> Iterator[tuple[str, int]]:
+def uvicorn_server(url: str, workers: int = 1, **env: str) -> Iterator[tuple[str, int]]:
     """The tests' launcher (tests/support/servers.py), with the benchmarks' production settings."""
     with servers.uvicorn_server(
-        url, workers=workers, KNACKA_SECRET_KEY=SECRET, KNACKA_ENVIRONMENT="production"
+        url, workers=workers, KNACKA_SECRET_KEY=SECRET, KNACKA_ENVIRONMENT="production", **env
     ) as running:
         yield running
 

@@ -8,6 +8,7 @@ Run: .venv/bin/python -m bench.concurrent [--backend sqlite|postgresql|both] [--
 
 import argparse
 import asyncio
+import itertools
 import json
 import random
 import time
@@ -24,13 +25,17 @@ def one_log(district_id: int) -> bytes:
     log = {
         "id": str(uuid.uuid4()),
         "district_id": district_id,
-        "occurred_at": (datetime.now(UTC) - timedelta(seconds=5)).isoformat(),
+        # One volunteer for every client: 7 s apart keeps them plausible (plausibility.py)
+        "occurred_at": (datetime.now(UTC) - timedelta(seconds=5 + 7 * next(_back))).isoformat(),
         "outcome": "conversation",
         "topics": ["skola"],
         "new_member": False,
         "left_material": True,
     }
     return json.dumps({"logs": [log]}).encode()
+
+
+_back = itertools.count()
 
 
 async def volunteer(

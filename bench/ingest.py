@@ -36,7 +36,8 @@ def make_batches(districts: list[int], n_logs: int) -> list[bytes]:
                 {
                     "id": str(uuid.uuid4()),
                     "district_id": districts[k % len(districts)],
-                    "occurred_at": (now + timedelta(seconds=k % 3000)).isoformat(),
+                    # 7 s apart: one volunteer within what a person can knock (plausibility)
+                    "occurred_at": (now - timedelta(seconds=7 * k)).isoformat(),
                     "outcome": outcome,
                     "topics": ["skola", "jobb"][: k % 3] if outcome == "conversation" else [],
                     "new_member": outcome == "conversation" and k % 17 == 0,

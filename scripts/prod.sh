@@ -18,7 +18,8 @@ upstreams=""
 for i in $(seq 0 $((PROCESSES - 1))); do
   api_port=$((FIRST_API_PORT + i))
   "$VENV/bin/uvicorn" api.asgi:app --host 127.0.0.1 --port "$api_port" \
-    --proxy-headers --timeout-graceful-shutdown 20 --no-access-log &
+    --proxy-headers --forwarded-allow-ips 127.0.0.1 \
+    --timeout-graceful-shutdown 20 --no-access-log &
   pids+=($!)
   upstreams+="        server 127.0.0.1:${api_port} max_fails=1 fail_timeout=2s;"$'\n'
 done

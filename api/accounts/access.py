@@ -2,20 +2,21 @@
 
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.accounts.sessions import SessionFacts, find_session_facts
+from api.accounts.sessions import TOUCHED, SessionFacts, find_session_facts
 from api.accounts.users import user_ak_slugs
 from api.core.config import Settings
 from api.core.db import utcnow
 from api.core.errors import Forbidden, KnackaError, NotAuthenticated, NotFound
-from api.core.types import RowId
+from api.core.types import AkSlug, RowId
 from api.models.accounts import ANONYMOUS_ROLE, AuthSession, Invite, Role, User
 from api.models.plan import Ak
 from api.plan.catalogue import get_ak_by_slug
@@ -33,6 +34,9 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     session = Session(request.app.state.engine, expire_on_commit=False)
     try:
         yield session
+        if session.info.pop(TOUCHED, False) and session.in_transaction():
+            # A read route that touched a staff session (its idle clock): keep the touch.
+            await run_in_threadpool(session.commit)
     finally:
         if session.in_transaction():
             await run_in_threadpool(session.close)
@@ -96,8 +100,9 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Pri
     )
     if not token:
         raise unauthenticated
+    idle = timedelta(minutes=settings.staff_idle_minutes) if settings.staff_idle_minutes else None
     facts = find_session_facts(
-        session=session, token=token, secret_key=settings.secret_key, now=utcnow()
+        session=session, token=token, secret_key=settings.secret_key, now=utcnow(), idle=idle
     )
     if facts is None:
         raise unauthenticated
@@ -147,6 +152,8 @@ def get_streaming_principal(
         principal = authenticate(
             session, settings, credentials.credentials if credentials else None
         )
+        if session.info.pop(TOUCHED, False):
+            session.commit()
     return refuse_pending_totp(principal)
 
 
@@ -177,8 +184,7 @@ def require_organiser(principal: Principal, ak_slug: str) -> None:
 
 
 async def get_manager(principal: CurrentUser) -> Principal:
-    if principal.role not in (Role.staff, Role.organiser):
-        raise Forbidden("forbidden", "Bara organisatörer och distriktet kan göra det här.")
+    require_manager(principal)
     return principal
 
 
@@ -189,7 +195,7 @@ CurrentManager = Annotated[Principal, Depends(get_manager)]
 def get_managed_ak(
     session: SessionDep,
     principal: CurrentManager,
-    ak: Annotated[str, Query(max_length=40, description="AK slug")],
+    ak: AkSlug,
 ) -> Ak:
     require_organiser(principal, ak)
     return get_ak_by_slug(session=session, slug=ak)
@@ -199,9 +205,23 @@ def get_managed_ak(
 ManagedAk = Annotated[Ak, Depends(get_managed_ak)]
 
 
-def _hidden(kind: str) -> KnackaError:
-    # Someone else's object answers as if it did not exist: no field, not even existence, leaks.
+def hidden(kind: str) -> KnackaError:
+    """Someone else's object answers as if it did not exist: no field, not even existence."""
     return NotFound(f"{kind}_not_found", "Finns inte.")
+
+
+def require_manager(principal: Principal) -> None:
+    """Organisers and staff pass; a role that may never manage gets 403."""
+    if principal.role not in (Role.staff, Role.organiser):
+        raise Forbidden("forbidden", "Bara organisatörer och distriktet kan göra det här.")
+
+
+def require_reach(principal: Principal, ak_slug: str, kind: str) -> None:
+    """An object (or an id in a body) of an AK the caller does not organise: 404, as if
+    missing. The caller's role is checked first (require_manager), so 403 says only that."""
+    require_manager(principal)
+    if not principal.organises(ak_slug):
+        raise hidden(kind)
 
 
 def may_manage_user(principal: Principal, target: User, target_aks: list[str]) -> bool:
@@ -228,10 +248,10 @@ def get_managed_user(
 ) -> ManagedUserRef:
     target = session.get(User, user_id)
     if target is None or target.role == ANONYMOUS_ROLE:  # the erased: nobody to manage
-        raise _hidden("user")
+        raise hidden("user")
     aks = user_ak_slugs(session=session, user=target)
     if not may_manage_user(principal, target, aks):
-        raise _hidden("user")
+        raise hidden("user")
     return ManagedUserRef(user=target, aks=aks)
 
 
@@ -245,10 +265,10 @@ def get_managed_invite(
 ) -> Invite:
     invite = session.get(Invite, invite_id)
     if invite is None:
-        raise _hidden("invite")
+        raise hidden("invite")
     ak = session.get(Ak, invite.ak_id)
     if ak is None or not principal.organises(ak.slug):
-        raise _hidden("invite")
+        raise hidden("invite")
     return invite
 
 

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from api.accounts.users import normalise_email
@@ -216,17 +216,37 @@ def start_totp_enrolment(*, session: Session, user: User) -> TotpFactor:
     return factor
 
 
-def _accept_totp_code(factor: TotpFactor, code: str, now: datetime) -> bool:
-    """A code of the current step or one step either side, never one already used."""
+def _matching_step(factor: TotpFactor, code: str, now: datetime) -> int | None:
+    """The step of a code of the current step or one step either side, not yet used."""
     totp = pyotp.TOTP(factor.secret)
     step = int(now.timestamp()) // totp.interval
     for candidate in (step, step - 1, step + 1):
         if factor.last_step is not None and candidate <= factor.last_step:
             continue
         if secrets.compare_digest(totp.at(candidate * totp.interval), code):
-            factor.last_step = candidate
-            return True
-    return False
+            return candidate
+    return None
+
+
+def _accept_totp_code(session: Session, factor: TotpFactor, code: str, now: datetime) -> bool:
+    """Takes the code's step with ONE conditional UPDATE: of parallel sign-ins with the same
+    code (also in other processes) exactly one moves last_step and is let in."""
+    step = _matching_step(factor, code, now)
+    if step is None:
+        return False
+    taken = session.execute(
+        update(TotpFactor)
+        .where(
+            col(TotpFactor.user_id) == factor.user_id,
+            or_(col(TotpFactor.last_step).is_(None), col(TotpFactor.last_step) < step),
+        )
+        .values(last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.expire(factor, ["last_step"])
+    return True
 
 
 def confirm_totp_enrolment(
@@ -235,7 +255,7 @@ def confirm_totp_enrolment(
     factor = get_totp(session=session, user=user)
     if factor is None or factor.confirmed_at is not None:
         raise Conflict("totp_not_pending", "Börja med att lägga till tvåstegsverifiering.")
-    if not _accept_totp_code(factor, code.strip(), now):
+    if not _accept_totp_code(session, factor, code.strip(), now):
         raise BadRequest("totp_invalid", "Koden stämmer inte. Skriv koden från appen.")
     factor.confirmed_at = now
     session.add(factor)
@@ -269,10 +289,7 @@ def verify_second_factor(
         return False
     code = code.strip()
     if code.isdigit() and len(code) == 6:
-        if _accept_totp_code(factor, code, now):
-            session.add(factor)
-            return True
-        return False
+        return _accept_totp_code(session, factor, code, now)
     used = session.execute(
         update(RecoveryCode)
         .where(

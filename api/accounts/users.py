@@ -1,5 +1,6 @@
 from sqlmodel import Session, col, select
 
+from api.accounts.passwords import check_new_password
 from api.core.errors import Conflict, Invalid
 from api.core.security import hash_password
 from api.models.accounts import Role, User, UserAk
@@ -40,8 +41,7 @@ def create_account(
         raise Invalid("invalid_role", "Accounts with a password are staff or organisers")
     if role == Role.organiser and not aks:
         raise Invalid("ak_required", "An organiser needs at least one AK")
-    if len(password) < 10:
-        raise Invalid("weak_password", "The password needs at least 10 characters")
+    check_new_password(password, email=email, name=name)
     if get_user_by_email(session=session, email=email) is not None:
         raise Conflict("email_taken", "A user with that e-mail exists")
     user = User(

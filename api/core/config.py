@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     public_url: str = ""
     # Staff and organisers sign in again after this; a volunteer's phone stays signed in longer.
     session_ttl_hours: int = 24 * 30
+    # A staff or organiser session ends after this long without a request (0: never).
+    staff_idle_minutes: int = Field(default=120, ge=0)
     volunteer_session_ttl_days: int = 60
     invite_max_days: int = 7
     # More than login_max_failures failures for one account (or per IP) within the window: 429.
@@ -33,6 +35,10 @@ class Settings(BaseSettings):
     login_ip_max_failures: int = 30
     login_window_minutes: int = 15
     require_totp: bool = False
+    # Password hashing's own lane (api/core/security.PasswordLane): threads that hash (64 MiB
+    # each while they do), and how many sign-ins may wait for them before one more gets 429.
+    password_hash_workers: int = Field(default=2, ge=1, le=16)
+    login_max_in_flight: int = Field(default=16, ge=1, le=1000)
     seeds_dir: Path = REPO_ROOT / "seeds"
     pwa_dir: Path = REPO_ROOT / "pwa"
     log_json: bool = False
@@ -47,6 +53,10 @@ class Settings(BaseSettings):
     # event per it; the first change after a quiet spell goes out at once. A dashboard is then
     # at most this plus one snapshot's time behind (docs/BENCHMARKS.md: election evening).
     live_interval_seconds: float = Field(default=1.0, gt=0, le=1.5)
+    # Open live streams per session and per client address; a big screen or a benchmark
+    # raises them (one office behind one address may show many dashboards).
+    live_streams_per_session: int = Field(default=4, ge=1)
+    live_streams_per_address: int = Field(default=40, ge=1)
     # How long a volunteer may void their own log after the server got it.
     void_window_minutes: int = 10
     # Gallring (`knacka retention`): volunteers with no sign-in and no log for this long are

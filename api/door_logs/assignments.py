@@ -4,8 +4,9 @@ from datetime import date
 
 from sqlmodel import Session, col, or_, select
 
-from api.accounts.access import Principal, require_organiser
-from api.core.errors import Invalid, not_found
+from api.accounts.access import Principal, hidden, may_manage_user, require_manager, require_reach
+from api.accounts.users import user_ak_slugs
+from api.core.errors import Invalid
 from api.models.accounts import Role, User
 from api.models.door_logs import Assignment, AssignmentCreate
 from api.models.plan import Ak, District
@@ -18,20 +19,28 @@ def district_with_ak(*, session: Session, district_id: int) -> tuple[District, A
         .where(District.id == district_id)
     ).first()
     if row is None:
-        raise not_found("district_not_found", "No such district")
+        raise hidden("district")
     return row
 
 
 def create_assignment(
     *, session: Session, principal: Principal, assignment_in: AssignmentCreate
 ) -> tuple[Assignment, District, Ak]:
+    require_manager(principal)
     district, ak = district_with_ak(session=session, district_id=assignment_in.district_id)
-    require_organiser(principal, ak.slug)
+    require_reach(principal, ak.slug, "district")
+    # The assignee is an id in the body: checked against the caller's reach like the district.
+    # Anyone who is not an active volunteer the caller manages answers as if missing, so the
+    # answer tells no staff id from a volunteer id and no other AK's person from nobody.
     user = session.get(User, assignment_in.user_id)
-    if user is None or user.erased_at is not None or user.disabled:
-        raise not_found("user_not_found", "No such user")
-    if user.role != Role.volunteer:
-        raise Invalid("not_a_volunteer", "Only volunteers are assigned districts")
+    if (
+        user is None
+        or user.erased_at is not None
+        or user.disabled
+        or user.role != Role.volunteer
+        or not may_manage_user(principal, user, user_ak_slugs(session=session, user=user))
+    ):
+        raise hidden("user")
     starts, ends = assignment_in.starts_on, assignment_in.ends_on
     if starts is not None and ends is not None and ends < starts:
         raise Invalid("invalid_period", "The period ends before it starts")
@@ -47,13 +56,15 @@ def create_assignment(
     return assignment, district, ak
 
 
-def delete_assignment(*, session: Session, principal: Principal, assignment_id: int) -> None:
+def delete_assignment(*, session: Session, principal: Principal, assignment_id: int) -> Assignment:
+    require_manager(principal)
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
-        raise not_found("assignment_not_found", "No such assignment")
+        raise hidden("assignment")
     _, ak = district_with_ak(session=session, district_id=assignment.district_id)
-    require_organiser(principal, ak.slug)
+    require_reach(principal, ak.slug, "assignment")
     session.delete(assignment)
+    return assignment
 
 
 def list_for_ak(*, session: Session, ak: Ak) -> list[tuple[Assignment, District, User]]:

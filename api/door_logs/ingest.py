@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
-from api.accounts.access import organises
-from api.core.errors import Forbidden, PayloadTooLarge, not_found
+from api.accounts.access import hidden, organises
+from api.core.errors import Forbidden, Invalid, PayloadTooLarge
 from api.core.stockholm import stockholm_day
-from api.door_logs import campaigns, opinions
+from api.door_logs import campaigns, opinions, plausibility
 from api.door_logs.rollups import ak_t, apply_to_rollups, assignment_t, district_t, door_log
 from api.door_logs.sql import active_topic_slugs, district_ak_slugs, insert_logs
 from api.models.accounts import Role
@@ -328,6 +328,7 @@ def ingest_batches(
     # Refused for what the server knows now (a retired topic, an ended assignment): if the
     # log is already stored from an earlier send, the phone is told so instead.
     refused: list[tuple[int, int, dict[str, Any]]] = []
+    candidates: list[tuple[int, int, dict[str, Any]]] = []
     for number, (caller, _) in enumerate(batches):
         access = _Access(
             session=session,
@@ -341,6 +342,8 @@ def ingest_batches(
                 access.check(row["district_id"], row["counted_on"])
                 if row["topics"] and not known_topics.issuperset(row["topics"].split(",")):
                     raise Rejected("unknown_topic")
+                if plausibility.is_too_old(row["occurred_at"], row["received_at"]):
+                    raise Rejected("too_old")
             except Rejected as exc:
                 answers[number][index]["code"] = exc.code
                 refused.append((number, index, row))
@@ -350,12 +353,20 @@ def ingest_batches(
             )
             if warning is not None:
                 answers[number][index]["warning"] = warning
-            key = row["id"].int
-            if key in first_of:
-                later.append((number, index, row))
-                continue
-            first_of[key] = (number, index)
-            to_insert.append(row)
+            candidates.append((number, index, row))
+    # One read for the whole group; a stored resend is never refused (it is looked up below).
+    over = plausibility.over_rate(session=session, rows=[row for _, _, row in candidates])
+    for number, index, row in candidates:
+        if over and row["id"].int in over:
+            answers[number][index]["code"] = "implausible_rate"
+            refused.append((number, index, row))
+            continue
+        key = row["id"].int
+        if key in first_of:
+            later.append((number, index, row))
+            continue
+        first_of[key] = (number, index)
+        to_insert.append(row)
 
     to_insert.sort(key=lambda r: r["id"].int)
     created, counted = insert_logs(session=session, rows=to_insert, count=True)
@@ -403,6 +414,7 @@ def ingest_batches(
     new_rows = [row for row in to_insert if row["id"].int in created]
     if not counted:
         apply_to_rollups(session=session, rows=new_rows, sign=1)
+        plausibility.record_rates(session=session, rows=new_rows)
     campaigns.apply_campaign_counts(session=session, rows=new_rows, sign=1)
     years: list[set[int]] = [set(y) for y in channel_years]
     for row in new_rows:
@@ -535,10 +547,11 @@ def void_log(
             session=session, caller=caller, log_id=log_id, now=now, window=window
         )
     organiser = organises(role=caller.role, aks=caller.aks, ak_slug=row.slug)
-    author_in_time = row.user_id == caller.user_id and now - row.received_at <= window
-    if not organiser and not author_in_time:
-        code = "void_window_passed" if row.user_id == caller.user_id else "forbidden"
-        raise Forbidden(code, "You may not void this log")
+    author = row.user_id == caller.user_id
+    if not organiser and not author:
+        raise hidden("log")  # someone else's log, as if it did not exist
+    if not organiser and now - row.received_at > window:
+        raise Forbidden("void_window_passed", "You may not void this log any more")
     if row.voided_at is not None:
         return Voided(log_id, row.voided_at, row.counted_on.year, changed=False)
     # Final: its topics live only in counts now, so a void could not take them away exactly.
@@ -569,12 +582,13 @@ def _void_channel_log(
         select(*log.c, ak_t.c.slug).join(ak_t, log.c.ak_id == ak_t.c.id).where(log.c.id == log_id)
     ).first()
     if row is None:
-        raise not_found("log_not_found", "No such log")
+        raise hidden("log")
     organiser = organises(role=caller.role, aks=caller.aks, ak_slug=row.slug)
-    author_in_time = row.user_id == caller.user_id and now - row.received_at <= window
-    if not organiser and not author_in_time:
-        code = "void_window_passed" if row.user_id == caller.user_id else "forbidden"
-        raise Forbidden(code, "You may not void this log")
+    author = row.user_id == caller.user_id
+    if not organiser and not author:
+        raise hidden("log")  # someone else's log, as if it did not exist
+    if not organiser and now - row.received_at > window:
+        raise Forbidden("void_window_passed", "You may not void this log any more")
     if row.voided_at is not None:
         return Voided(log_id, row.voided_at, row.counted_on.year, changed=False)
     if opinions.is_final(row.received_at, now):
@@ -596,6 +610,14 @@ def _void_channel_log(
 
 def void_rows(*, session: Session, where: Any, caller_id: int, now: datetime) -> set[int]:
     """Void every live log matching `where`; returns the years whose counts changed."""
+    return void_rows_counted(session=session, where=where, caller_id=caller_id, now=now)[1]
+
+
+def void_rows_counted(
+    *, session: Session, where: Any, caller_id: int, now: datetime
+) -> tuple[int, set[int]]:
+    """Void every live log matching `where`: how many, and the years whose counts changed.
+    The guard on voided_at makes a concurrent second void change nothing."""
     voided = session.execute(
         update(door_log)
         .where(and_(where, door_log.c.voided_at.is_(None)))
@@ -605,7 +627,45 @@ def void_rows(*, session: Session, where: Any, caller_id: int, now: datetime) ->
     voided_rows = opinions.with_topics(session=session, rows=voided)
     apply_to_rollups(session=session, rows=voided_rows, sign=-1)
     campaigns.apply_campaign_counts(session=session, rows=voided_rows, sign=-1)
-    return {r.counted_on.year for r in voided}
+    return len(voided), {r.counted_on.year for r in voided}
+
+
+@dataclass
+class BulkVoided:
+    voided: int
+    years: set[int]
+
+
+def void_logs_of_volunteer(
+    *,
+    session: Session,
+    caller: Caller,
+    user_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+) -> BulkVoided:
+    """Tombstone a volunteer's app logs with `occurred_at` in [starts_at, ends_at), in the
+    districts of the AKs the caller organises (staff: all); only logs received within the
+    organisers' void window (MAX_AGE: after it a log is final), so the range must lie in it."""
+    if ends_at <= starts_at:
+        raise Invalid("invalid_period", "Perioden slutar innan den börjar.")
+    if now - starts_at > plausibility.MAX_AGE:
+        raise Invalid("invalid_period", "Du kan bara makulera loggar från de senaste 30 dagarna.")
+    where = and_(
+        door_log.c.user_id == user_id,
+        door_log.c.source == Source.app.value,
+        door_log.c.occurred_at >= starts_at,
+        door_log.c.occurred_at < ends_at,
+        door_log.c.received_at >= now - plausibility.MAX_AGE,
+    )
+    if caller.role != Role.staff:
+        reach = select(district_t.c.id).join(ak_t, district_t.c.ak_id == ak_t.c.id)
+        where = and_(where, door_log.c.district_id.in_(reach.where(ak_t.c.slug.in_(caller.aks))))
+    voided, years = void_rows_counted(
+        session=session, where=where, caller_id=caller.user_id, now=now
+    )
+    return BulkVoided(voided, years)
 
 
 def list_skewed(

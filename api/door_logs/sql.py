@@ -9,6 +9,7 @@ tests read every row back through SQLAlchemy. This skips SQLAlchemy's per-row pr
 which costs more than the database's own work for a batch of 100.
 """
 
+import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -61,6 +62,7 @@ _PG_TYPES = {
     "week": "date",
     "kind": "varchar",
     "value": "varchar",
+    "minute": "integer",
 }
 
 _PG_INSERT_LOGS = (
@@ -110,7 +112,8 @@ _PG_INGEST = (
     + f") AS src({', '.join(_SOURCE_COLUMNS)})), "
     f"ins AS (INSERT INTO door_log ({', '.join(LOG_COLUMNS)}) "
     f"SELECT {', '.join(LOG_COLUMNS)} FROM src ON CONFLICT (id) DO NOTHING "
-    "RETURNING id, district_id, user_id, counted_on, outcome, new_member, left_material, source"
+    "RETURNING id, district_id, user_id, occurred_at, counted_on, outcome, new_member, "
+    "left_material, source"
     "), new AS (SELECT ins.*, src.topics FROM ins JOIN src ON src.id = ins.id"
     "), opinions AS ("
     "INSERT INTO door_log_opinion (log_id, kind, value) "
@@ -135,6 +138,12 @@ _PG_INGEST = (
     "FROM new, unnest(string_to_array(topics, ',')) AS topic WHERE topics <> '' "
     "GROUP BY district_id, counted_on, topic ORDER BY district_id, counted_on, topic "
     "ON CONFLICT (district_id, day, topic) DO UPDATE SET n = topic_count_day.n + excluded.n"
+    "), rate_counts AS ("
+    # plausibility's per-volunteer minute counts (api/door_logs/plausibility.py)
+    "INSERT INTO door_rate_minute (user_id, minute, n) "
+    "SELECT user_id, floor(extract(epoch FROM occurred_at) / 60)::int, count(*) "
+    "FROM ins WHERE source = 'app' GROUP BY 1, 2 ORDER BY 1, 2 "
+    "ON CONFLICT (user_id, minute) DO UPDATE SET n = door_rate_minute.n + excluded.n"
     ") SELECT id FROM ins"
 )
 
@@ -248,6 +257,21 @@ def add_counts(
         f"VALUES {values_clause(dialect, len(columns), len(rows))} {conflict}"
     )
     execute(session, sql, params, fetch=False)
+
+
+def stored_log_ids(*, session: Session, ids: Sequence[int]) -> set[int]:
+    """Which of the given log ids (as ints) are stored already."""
+    if not ids:
+        return set()
+    if dialect_of(session) == "postgresql":
+        sql = "SELECT id FROM door_log WHERE id = ANY(%s::uuid[])"
+        found = execute(
+            session, sql, [pg_array([uuid.UUID(int=i) for i in ids], "uuid")], fetch=True
+        )
+        return {r[0].int for r in found}
+    sql = f"SELECT id FROM door_log WHERE id IN ({', '.join(['?'] * len(ids))})"
+    found = execute(session, sql, [f"{i:032x}" for i in ids], fetch=True)
+    return {int(r[0], 16) for r in found}
 
 
 def district_ak_slugs(*, session: Session, district_ids: Sequence[int]) -> dict[int, str]:

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from api.accounts.access import Principal, require_organiser
-from api.core.errors import Invalid, not_found
+from api.accounts.access import Principal, hidden, require_manager, require_reach
+from api.core.errors import Invalid
 from api.core.stockholm import stockholm_noon, stockholm_today
 from api.door_logs.assignments import district_with_ak
 from api.door_logs.ingest import void_rows
@@ -26,8 +26,9 @@ EARLIEST_YEAR = 2000
 def create_tally(
     *, session: Session, principal: Principal, tally_in: TallyCreate, now: datetime
 ) -> Tally:
+    require_manager(principal)
     _, ak = district_with_ak(session=session, district_id=tally_in.district_id)
-    require_organiser(principal, ak.slug)
+    require_reach(principal, ak.slug, "district")
     if tally_in.date > stockholm_today(now) or tally_in.date.year < EARLIEST_YEAR:
         raise Invalid("invalid_date", "Choose a date that has passed")
     counts = {o: getattr(tally_in, o.value) for o in Outcome}
@@ -90,11 +91,12 @@ def list_tallies(*, session: Session, ak: Ak, year: int) -> list[Tally]:
 def void_tally(
     *, session: Session, principal: Principal, tally_id: int, now: datetime
 ) -> tuple[Tally, set[int]]:
+    require_manager(principal)
     tally = session.get(Tally, tally_id)
     if tally is None:
-        raise not_found("tally_not_found", "No such tally")
+        raise hidden("tally")
     _, ak = district_with_ak(session=session, district_id=tally.district_id)
-    require_organiser(principal, ak.slug)
+    require_reach(principal, ak.slug, "tally")
     changed = session.execute(
         update(Tally)
         .where(col(Tally.id) == tally_id, col(Tally.voided_at).is_(None))

@@ -6,12 +6,22 @@ free text or position. Only volunteers', organisers' and staff's own names and e
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import StringConstraints, field_validator
 from sqlalchemy import Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from api.core.db import UTCDateTime, utcnow
+from api.core.types import (
+    NO_CONTROL,
+    Email,
+    LoginEmail,
+    Name,
+    NewPassword,
+    Password,
+    Slug,
+)
 from api.models.base import STRICT
 
 
@@ -95,13 +105,24 @@ class AuthSession(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # A password-only session of a user who must still enrol TOTP: it may only enrol.
     totp_pending: bool = False
+    # Staff's and organisers' sessions end after KNACKA_STAFF_IDLE_MINUTES without a request
+    # (touched at most once a minute); empty: not used since created_at.
+    last_seen_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class LoginIn(SQLModel):
     model_config = STRICT
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=1024)
-    totp: str | None = Field(default=None, max_length=32)  # a TOTP or a recovery code
+    email: LoginEmail
+    password: Password
+    totp: Annotated[str, StringConstraints(max_length=32, pattern=NO_CONTROL)] | None = (
+        None  # a TOTP or a recovery code
+    )
+
+
+class PasswordChangeIn(SQLModel):
+    model_config = STRICT
+    current_password: Password
+    new_password: NewPassword
 
 
 class TokenPublic(SQLModel):
@@ -133,7 +154,7 @@ class Invite(SQLModel, table=True):
 
 class InviteCreate(SQLModel):
     model_config = STRICT
-    ak: str = Field(max_length=40)
+    ak: Slug
     label: str | None = Field(default=None, max_length=60)
     max_uses: int = Field(default=1, ge=1, le=500)
     expires_in_days: int = Field(default=7, ge=1, le=7)
@@ -169,8 +190,8 @@ class InvitePublic(SQLModel):
 
 class RedeemIn(SQLModel):
     model_config = STRICT
-    code: str = Field(min_length=1, max_length=200)
-    name: str = Field(min_length=1, max_length=80)
+    code: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_CONTROL)]
+    name: Name
 
     @field_validator("name")
     @classmethod
@@ -230,7 +251,7 @@ class TotpEnrolment(SQLModel):
 
 class TotpVerifyIn(SQLModel):
     model_config = STRICT
-    code: str = Field(min_length=6, max_length=8)
+    code: Annotated[str, StringConstraints(min_length=6, max_length=8, pattern=NO_CONTROL)]
 
 
 class RecoveryCodes(SQLModel):
@@ -260,22 +281,22 @@ class UserDetail(SQLModel):
 
 class UserUpdate(SQLModel):
     model_config = STRICT
-    name: str | None = Field(default=None, min_length=1, max_length=80)
+    name: Name | None = None
     disabled: bool | None = None
 
 
 class UserAksUpdate(SQLModel):
     model_config = STRICT
-    aks: list[str] = Field(min_length=1, max_length=20)
+    aks: list[Slug] = Field(min_length=1, max_length=20)
 
 
 class AccountCreate(SQLModel):
     model_config = STRICT
-    email: str = Field(max_length=254, regex=r"^[^@\s]+@[^@\s]+$")
-    password: str = Field(min_length=10, max_length=1024)
-    name: str = Field(min_length=1, max_length=80)
+    email: Email
+    password: NewPassword
+    name: Name
     role: Role = Role.organiser
-    aks: list[str] = Field(default_factory=list, max_length=20)
+    aks: list[Slug] = Field(default_factory=list, max_length=20)
 
 
 # --- Audit log -------------------------------------------------------------------------

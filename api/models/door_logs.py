@@ -8,6 +8,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
+from pydantic import AwareDatetime
 from sqlalchemy import Column, Index, false
 from sqlmodel import Field, SQLModel
 
@@ -75,6 +76,18 @@ class VoidPublic(SQLModel):
     voided_at: datetime
 
 
+class BulkVoidIn(SQLModel):
+    """A volunteer's app logs whose phone time lies in [starts_at, ends_at)."""
+
+    model_config = STRICT
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class BulkVoidPublic(SQLModel):
+    voided: int
+
+
 class SkewedLogPublic(SQLModel):
     id: uuid.UUID
     district_id: int
@@ -132,6 +145,16 @@ class TopicCountDay(SQLModel, table=True):
     district_id: int = Field(foreign_key="district.id", primary_key=True)
     day: date = Field(primary_key=True)
     topic: str = Field(max_length=40, primary_key=True)
+    n: int = 0
+
+
+class DoorRateMinute(SQLModel, table=True):
+    """App logs per volunteer and minute of the phone's clock: the plausibility rate rule's
+    counts (api/door_logs/plausibility.py). Not a total: voids do not take logs away."""
+
+    __tablename__ = "door_rate_minute"
+    user_id: int = Field(primary_key=True)
+    minute: int = Field(primary_key=True)  # minutes since the epoch, UTC
     n: int = 0
 
 

@@ -6,21 +6,16 @@ add up; it only leaves the active lists (districts, progress, sync targets).
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 from sqlmodel import Session, select
 
 from api.core.db import utcnow
 from api.core.errors import Conflict, Invalid
-from api.core.types import Slug
+from api.core.types import DistrictCode, DistrictName, Slug
 from api.models.plan import Ak, District, Goal
 
-Name = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=120, pattern=r"^[^\x00-\x1f]+$"
-    ),
-]
+Name = DistrictName
 
 Count = Annotated[int, PydanticField(ge=0, le=10_000_000)]
 
@@ -34,7 +29,7 @@ class GoalIn(BaseModel):
 class DistrictCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ak: Slug
-    code: Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
+    code: DistrictCode
     name: Name
     prioritised: bool = False
     plan_name: Name | None = None

@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 import shapely
+from pydantic import TypeAdapter, ValidationError
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlmodel import Session, col, select
 
 from api.core.db import utcnow
+from api.core.types import DISTRICT_CODE_PATTERN, DistrictName
 from api.models.plan import Ak, District, DistrictBoundary
 
 ATTRIBUTION = "Källa: Valmyndigheten"
@@ -38,7 +40,15 @@ SIMPLIFY_TOLERANCE_M = 5.0
 # 6 decimals of a degree is about 0.1 m: finer than the tolerance, and bytes are the phone's.
 COORD_DECIMALS = 6
 
-CODE_RE = re.compile(r"^\d{8}$")
+CODE_RE = re.compile(DISTRICT_CODE_PATTERN)
+
+# The API's rules for a district's name (api/core/types.py), applied at this boundary too.
+_NAME = TypeAdapter(DistrictName)
+
+# Pathological files are refused with a message, never a traceback or an exhausted machine:
+# the official files have a few thousand vertices a district, some 300,000 for 300 districts.
+MAX_VERTICES_PER_DISTRICT = 200_000
+MAX_VERTICES_TOTAL = 5_000_000
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -182,6 +192,14 @@ def _property(props: dict[str, Any], keys: Iterable[str]) -> str | None:
     return None
 
 
+def _too_many_vertices(code: str) -> DistrictImportError:
+    return DistrictImportError(
+        "too_many_vertices",
+        f"Distrikt {code} har för många hörnpunkter (högst {MAX_VERTICES_PER_DISTRICT} per "
+        f"distrikt, {MAX_VERTICES_TOTAL} i filen). Använd Valmyndighetens fil som den är.",
+    )
+
+
 def _polygonal(geometry: Any, code: str) -> BaseGeometry:
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise DistrictImportError(
@@ -189,10 +207,17 @@ def _polygonal(geometry: Any, code: str) -> BaseGeometry:
         )
     try:
         outline = shape(geometry)
-    except (ValueError, TypeError, IndexError, AttributeError) as exc:
+    except RecursionError:
         raise DistrictImportError(
-            "bad_geometry", f"Distrikt {code} har en trasig polygon: {exc}."
+            "too_deep", f"Distrikt {code} har koordinater nästlade för djupt."
         ) from None
+    except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.ShapelyError) as exc:
+        raise DistrictImportError(
+            "bad_geometry", f"Distrikt {code} har en trasig polygon: {str(exc)[:200]}."
+        ) from None
+    # Counted before any repair: make_valid on a huge outline is what would take the machine.
+    if shapely.get_num_coordinates(outline) > MAX_VERTICES_PER_DISTRICT:
+        raise _too_many_vertices(code)
     if outline.is_empty or not np.isfinite(shapely.get_coordinates(outline)).all():
         raise DistrictImportError("bad_geometry", f"Distrikt {code} har en tom polygon.")
     if not outline.is_valid:
@@ -229,6 +254,10 @@ def read_boundary_file(
         ) from None
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise DistrictImportError(
+            "too_deep", "Filen är nästlad för djupt för att vara en gränsfil med valdistrikt."
+        ) from None
     except json.JSONDecodeError:
         raise DistrictImportError(
             "not_json", "Filen är inte JSON. Välj Valmyndighetens GeoJSON-fil med valdistrikt."
@@ -246,6 +275,7 @@ def read_boundary_file(
     seen: set[str] = set()
     years: set[int] = set()
     outside: list[str] = []
+    vertices = 0
     for number, feature in enumerate(raw_features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise DistrictImportError("not_geojson", f"Objekt {number} är inte en GeoJSON Feature.")
@@ -266,14 +296,26 @@ def read_boundary_file(
             raise DistrictImportError("duplicate_code", f"Koden {code} finns två gånger i filen.")
         seen.add(code)
         name = _property(props, _NAME_KEYS)
-        if name is None or len(name) > 120:
+        if name is None:
             raise DistrictImportError(
                 "missing_name", f"Distrikt {code} saknar ett namn (Vdnamn eller valdistrikt_name)."
             )
+        try:
+            name = _NAME.validate_python(name)
+        except ValidationError:
+            raise DistrictImportError(
+                "bad_name",
+                f"Distrikt {code} har ett namn med styrtecken eller över 120 tecken. "
+                "Rätta namnet i filen.",
+            ) from None
         year = props.get("valdistrikt_year")
         if isinstance(year, int):
             years.add(year)
-        features.append((code, name, _polygonal(feature.get("geometry"), code)))
+        outline = _polygonal(feature.get("geometry"), code)
+        vertices += int(shapely.get_num_coordinates(outline))
+        if vertices > MAX_VERTICES_TOTAL:
+            raise _too_many_vertices(code)
+        features.append((code, name, outline))
 
     if outside and not skip_other_kommuner:
         kommuner = sorted({c[:4] for c in outside})

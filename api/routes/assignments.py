@@ -48,6 +48,14 @@ def create_assignment(
     assignment, district, ak = assignments.create_assignment(
         session=session, principal=principal, assignment_in=body
     )
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="assignment.create",
+        target_user_id=assignment.user_id,
+        ak=ak.slug,
+        detail=f"district {district.code}",
+    )
     session.commit()
     user = session.get(User, assignment.user_id)
     assert assignment.id is not None and user is not None and user.id is not None
@@ -66,7 +74,16 @@ def delete_assignment(
     session: SessionDep,
     principal: CurrentUser,
 ) -> None:
-    assignments.delete_assignment(session=session, principal=principal, assignment_id=assignment_id)
+    removed = assignments.delete_assignment(
+        session=session, principal=principal, assignment_id=assignment_id
+    )
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="assignment.delete",
+        target_user_id=removed.user_id,
+        detail=f"assignment {assignment_id}",
+    )
     session.commit()
 
 

@@ -1,25 +1,40 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
+from sqlalchemy import update
+from sqlmodel import Session, col
+from starlette.concurrency import run_in_threadpool
 
 from api.accounts import service as accounts
-from api.accounts.access import ClientIp, CurrentUser, CurrentUserEnrolling, SessionDep, SettingsDep
+from api.accounts.access import (
+    ClientIp,
+    CurrentUser,
+    CurrentUserEnrolling,
+    Principal,
+    SessionDep,
+    SettingsDep,
+)
+from api.accounts.passwords import check_new_password
 from api.accounts.sessions import create_session, revoke_session
 from api.accounts.users import get_user_by_email, user_ak_slugs
+from api.core.config import Settings
 from api.core.db import utcnow
 from api.core.errors import Conflict, ErrorOut, Forbidden, KnackaError, NotAuthenticated
 from api.core.qr import qr_svg
-from api.core.security import verify_password
+from api.core.security import PasswordLane
 from api.models.accounts import (
+    AuthSession,
     LoginIn,
     MePublic,
+    PasswordChangeIn,
     RecoveryCodes,
     RedeemIn,
     Role,
     TokenPublic,
     TotpEnrolment,
     TotpVerifyIn,
+    User,
 )
 
 router = APIRouter(tags=["auth"])
@@ -36,23 +51,49 @@ def _invalid(code: str = "invalid_credentials") -> KnackaError:
     "/auth/login",
     responses={429: {"model": ErrorOut, "description": "Too many failed sign-ins"}},
 )
-def login(body: LoginIn, session: SessionDep, settings: SettingsDep, ip: ClientIp) -> TokenPublic:
-    now = utcnow()
-    window = timedelta(minutes=settings.login_window_minutes)
-    key = accounts.account_key(body.email, settings.secret_key)
+async def login(
+    body: LoginIn, request: Request, session: SessionDep, settings: SettingsDep, ip: ClientIp
+) -> TokenPublic:
+    # Anonymous work is bounded before it costs anything: a sign-in beyond the lane's waiting
+    # room is refused at once; the hash runs in the lane, the database work in the thread pool.
+    lane: PasswordLane = request.app.state.password_lane
+    with lane.admitted():
+        now = utcnow()
+        user = await run_in_threadpool(_user_unless_throttled, session, settings, body, ip, now)
+        # The hash is checked even for an unknown e-mail, so both answer alike and as slowly.
+        password_ok = await lane.verify(body.password, user.password_hash if user else None)
+        return await run_in_threadpool(
+            _sign_in, session, settings, body, ip, now, user, password_ok
+        )
+
+
+def _user_unless_throttled(
+    session: Session, settings: Settings, body: LoginIn, ip: str, now: datetime
+) -> User | None:
     # Checked before the password: once throttled, even the right password waits.
     accounts.check_login_throttle(
         session=session,
-        key=key,
+        key=accounts.account_key(body.email, settings.secret_key),
         ip=ip,
         now=now,
-        window=window,
+        window=timedelta(minutes=settings.login_window_minutes),
         max_failures=settings.login_max_failures,
         max_ip_failures=settings.login_ip_max_failures,
     )
-    user = get_user_by_email(session=session, email=body.email)
-    # The hash is checked even for an unknown e-mail, so both answer alike and as slowly.
-    password_ok = verify_password(body.password, user.password_hash if user else None)
+    return get_user_by_email(session=session, email=body.email)
+
+
+def _sign_in(
+    session: Session,
+    settings: Settings,
+    body: LoginIn,
+    ip: str,
+    now: datetime,
+    user: User | None,
+    password_ok: bool,
+) -> TokenPublic:
+    window = timedelta(minutes=settings.login_window_minutes)
+    key = accounts.account_key(body.email, settings.secret_key)
     if user is None or not password_ok or user.disabled:
         accounts.record_login_failure(session=session, key=key, ip=ip, now=now)
         session.commit()
@@ -79,6 +120,84 @@ def login(body: LoginIn, session: SessionDep, settings: SettingsDep, ip: ClientI
     auth.totp_pending = totp_pending
     session.commit()
     return TokenPublic(access_token=token)
+
+
+@router.post(
+    "/auth/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={429: {"model": ErrorOut, "description": "Too many failed attempts"}},
+)
+async def change_password(
+    body: PasswordChangeIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentUser,
+    ip: ClientIp,
+) -> None:
+    """Staff and organisers change their password: the current one, then a new one that is
+    long enough and not a common one. Every other session of theirs ends."""
+    if principal.role == Role.volunteer:
+        raise Forbidden("forbidden", "Du loggar in med en inbjudan och har inget lösenord.")
+    lane: PasswordLane = request.app.state.password_lane
+    with lane.admitted():
+        now = utcnow()
+        user = await run_in_threadpool(_password_user, session, settings, principal, ip, now)
+        if not await lane.verify(body.current_password, user.password_hash):
+            await run_in_threadpool(_wrong_current_password, session, settings, user, ip, now)
+            raise _invalid("invalid_password")
+        check_new_password(body.new_password, email=user.email, name=user.name)
+        new_hash = await lane.hash(body.new_password)
+        await run_in_threadpool(_store_password, session, principal, user, new_hash)
+
+
+def _password_user(
+    session: Session, settings: Settings, principal: Principal, ip: str, now: datetime
+) -> User:
+    user = principal.user
+    # A stolen session cannot guess the password here faster than at the login.
+    accounts.check_login_throttle(
+        session=session,
+        key=accounts.account_key(user.email or "", settings.secret_key),
+        ip=ip,
+        now=now,
+        window=timedelta(minutes=settings.login_window_minutes),
+        max_failures=settings.login_max_failures,
+        max_ip_failures=settings.login_ip_max_failures,
+    )
+    return user
+
+
+def _wrong_current_password(
+    session: Session, settings: Settings, user: User, ip: str, now: datetime
+) -> None:
+    key = accounts.account_key(user.email or "", settings.secret_key)
+    accounts.record_login_failure(session=session, key=key, ip=ip, now=now)
+    session.commit()
+
+
+def _store_password(session: Session, principal: Principal, user: User, new_hash: str) -> None:
+    user.password_hash = new_hash
+    session.add(user)
+    assert user.id is not None
+    # Every other session of theirs ends; the one asking proved the password just now.
+    session.execute(
+        update(AuthSession)
+        .where(
+            col(AuthSession.user_id) == user.id,
+            col(AuthSession.id) != principal.facts.session_id,
+            col(AuthSession.revoked_at).is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    accounts.audit(
+        session=session,
+        actor_id=user.id,
+        action="user.password_change",
+        target_user_id=user.id,
+        detail="password",
+    )
+    session.commit()
 
 
 @router.post(

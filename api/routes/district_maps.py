@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response
 
 from api.accounts.access import CurrentUser, SessionDep, SettingsDep
+from api.core.types import SLUG_PATTERN
 from api.models.plan import MapConfigPublic
 from api.plan import catalogue, district_maps
 from api.plan.district_import import ATTRIBUTION
@@ -38,7 +39,8 @@ def districts_geometry(
     session: SessionDep,
     _: CurrentUser,
     ak: Annotated[
-        str | None, Query(max_length=40, description="AK slug; all AKs if left out")
+        str | None,
+        Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug; all AKs if left out"),
     ] = None,
     year: Annotated[
         int | None,

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.accounts.access import CurrentUser, SessionDep
+from api.core.types import OptionalAkSlug
 from api.models.plan import District, DistrictPublic
 from api.plan import catalogue
 
@@ -26,7 +27,7 @@ def district_public(district: District, ak_slug: str) -> DistrictPublic:
 def list_districts(
     session: SessionDep,
     _: CurrentUser,
-    ak: Annotated[str | None, Query(max_length=40, description="AK slug")] = None,
+    ak: OptionalAkSlug = None,
     include_retired: Annotated[bool, Query(description="Retired districts too")] = False,
 ) -> list[DistrictPublic]:
     the_ak = catalogue.get_ak_by_slug(session=session, slug=ak) if ak is not None else None

@@ -50,6 +50,13 @@ def create_invite(
         secret_key=settings.secret_key,
         label=body.label,
     )
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="invite.create",
+        ak=ak.slug,
+        detail=f"max_uses={invite.max_uses}",
+    )
     session.commit()
     assert invite.id is not None
     # Unset (a server started without `knacka serve`): the address the organiser reached us at.
@@ -72,7 +79,10 @@ def list_invites(session: SessionDep, ak: ManagedAk) -> list[InvitePublic]:
 
 
 @router.delete("/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)  # noqa: FAST003 (the id is read by ManagedUser/ManagedInvite)
-def revoke_invite(invite: ManagedInvite, session: SessionDep) -> None:
+def revoke_invite(invite: ManagedInvite, session: SessionDep, principal: CurrentManager) -> None:
     """The link stops working; volunteers who already joined stay."""
     accounts.revoke_invite(session=session, invite=invite)
+    accounts.audit(
+        session=session, actor_id=principal.id, action="invite.revoke", detail=f"invite {invite.id}"
+    )
     session.commit()

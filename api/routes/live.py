@@ -3,17 +3,20 @@
 import time
 from collections.abc import AsyncIterator
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.types import Receive, Scope, Send
 
-from api.accounts.access import SettingsDep, StreamingUser
+from api.accounts.access import ClientIp, SettingsDep, StreamingUser
 from api.core.types import Year
 from api.live.broker import Broker
 from api.routes.totals import TotalsPublic
 from api.totals import queries as totals
+from api.web.admission import StreamCaps, StreamTicket
 from api.web.observability import LIVE_STREAMS
 
 router = APIRouter(tags=["totals"])
@@ -51,7 +54,8 @@ def _read_totals(engine: Engine, year: int) -> str:
 async def totals_stream(
     request: Request,
     settings: SettingsDep,
-    _: StreamingUser,
+    principal: StreamingUser,
+    ip: ClientIp,
     year: Year,
 ) -> StreamingResponse:
     """An event `totals` (the body of GET /api/totals) on connect and after every change.
@@ -60,6 +64,8 @@ async def totals_stream(
     event `changed` with an empty body, so dashboards re-read their other views.
     """
     broker: Broker = request.app.state.live.broker
+    caps: StreamCaps = request.app.state.stream_caps
+    ticket = caps.open(principal.facts.session_id, ip)  # 429 beyond the caps, before any work
     # One snapshot per interval for every stream of this year, taken off the event loop.
     read = partial(_read_totals, request.app.state.engine, year)
     follower = broker.follow(("totals", year), read)
@@ -67,6 +73,7 @@ async def totals_stream(
         first = await follower.first()  # a database error answers here, before streaming starts
     except BaseException:
         follower.close()
+        ticket.close()
         raise
 
     async def events() -> AsyncIterator[bytes]:
@@ -91,8 +98,24 @@ async def totals_stream(
             follower.close()
             LIVE_STREAMS.dec()
 
-    return StreamingResponse(
+    return _ClosingStream(
+        ticket,
         events(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+class _ClosingStream(StreamingResponse):
+    """Gives the stream's place back however the answer ends, also when the client left
+    before the first byte (then the events generator never starts, so its finally never runs)."""
+
+    def __init__(self, ticket: StreamTicket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.ticket.close()

@@ -10,9 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field, ValidationError
 from sqlmodel import Session, SQLModel
 
+from api.accounts import service as accounts
 from api.accounts.access import (
     BearerCredentials,
+    CurrentManager,
     CurrentUser,
+    ManagedUser,
     Principal,
     SessionDep,
     SettingsDep,
@@ -27,7 +30,7 @@ from api.door_logs import ingest as door_logs
 from api.door_logs.group_commit import Job
 from api.door_logs.ingest import Caller
 from api.live import events
-from api.models.door_logs import SkewedLogPublic, VoidPublic
+from api.models.door_logs import BulkVoidIn, BulkVoidPublic, SkewedLogPublic, VoidPublic
 from api.plan.catalogue import get_ak_by_slug, list_districts
 from api.totals.queries import me_today
 from api.web.observability import SYNC_ITEMS
@@ -160,8 +163,42 @@ def void_log(
         now=utcnow(),
         window=timedelta(minutes=settings.void_window_minutes),
     )
+    if voided.changed:
+        accounts.audit(
+            session=session, actor_id=principal.id, action="log.void", detail=str(log_id)
+        )
     events.commit_and_announce(request.app.state, session, [voided.year] if voided.changed else [])
     return VoidPublic(id=voided.id, voided_at=voided.voided_at)
+
+
+@router.post("/users/{user_id}/logs/void")  # noqa: FAST003 (the id is read by ManagedUser)
+def void_logs_of_volunteer(
+    body: BulkVoidIn,
+    target: ManagedUser,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentManager,
+) -> BulkVoidPublic:
+    """An organiser voids a volunteer's logs in a time range of the last 30 days (a phone
+    that sent nonsense, a prank): tombstones, audited, announced live."""
+    assert target.user.id is not None
+    done = door_logs.void_logs_of_volunteer(
+        session=session,
+        caller=caller_of(principal),
+        user_id=target.user.id,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        now=utcnow(),
+    )
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="logs.void",
+        target_user_id=target.user.id,
+        detail=f"{done.voided} logs {body.starts_at.isoformat()}..{body.ends_at.isoformat()}",
+    )
+    events.commit_and_announce(request.app.state, session, done.years)
+    return BulkVoidPublic(voided=done.voided)
 
 
 @router.get("/logs/skewed")
@@ -175,6 +212,15 @@ def list_skewed_logs(
     require_organiser(principal, the_ak.slug)
     ids = [d.id for d in list_districts(session=session, ak=the_ak, include_retired=True)]
     rows = door_logs.list_skewed(session=session, district_ids=[i for i in ids if i is not None])
+    # Who logged when is people's data: the read is audited.
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="logs.skewed",
+        ak=the_ak.slug,
+        detail=f"{len(rows)} logs",
+    )
+    session.commit()
     return [SkewedLogPublic.model_validate(r) for r in rows]
 
 

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from api.accounts import service as accounts
 from api.accounts.access import CurrentStaff, CurrentUser, SessionDep
 from api.core.types import SLUG_PATTERN
 from api.models.plan import Topic, TopicAdminPublic, TopicCreate, TopicPublic, TopicUpdate
@@ -32,8 +33,9 @@ def list_all_topics(
 
 
 @router.post("/topics", status_code=status.HTTP_201_CREATED)
-def create_topic(body: TopicCreate, session: SessionDep, _: CurrentStaff) -> TopicAdminPublic:
+def create_topic(body: TopicCreate, session: SessionDep, staff: CurrentStaff) -> TopicAdminPublic:
     topic = topics.create_topic(session=session, topic_in=body)
+    accounts.audit(session=session, actor_id=staff.id, action="topic.create", detail=topic.slug)
     session.commit()
     return topic_admin(topic)
 
@@ -43,8 +45,12 @@ def update_topic(
     slug: Annotated[str, Path(max_length=40, pattern=SLUG_PATTERN)],
     body: TopicUpdate,
     session: SessionDep,
-    _: CurrentStaff,
+    staff: CurrentStaff,
 ) -> TopicAdminPublic:
     topic = topics.update_topic(session=session, slug=slug, topic_in=body)
+    changed = ",".join(sorted(body.model_dump(exclude_unset=True)))
+    accounts.audit(
+        session=session, actor_id=staff.id, action="topic.update", detail=f"{slug}: {changed}"
+    )
     session.commit()
     return topic_admin(topic)

@@ -183,6 +183,13 @@ def record_member_register(
         )
     row.net_change, row.recorded_by, row.recorded_at = body.net_change, staff.id, utcnow()
     session.add(row)
+    accounts.audit(
+        session=session,
+        actor_id=staff.id,
+        action="member_register.record",
+        ak=the_ak.slug,
+        detail=f"{body.date.isoformat()}: {body.net_change:+d}",
+    )
     session.commit()
     return MemberRegisterPublic(ak=the_ak.slug, date=row.day, net_change=row.net_change)
 

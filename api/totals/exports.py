@@ -21,11 +21,23 @@ SECTIONS = (
 )
 
 
+# A text cell starting with one of these is a formula to a spreadsheet (DDE, HYPERLINK ...).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralised(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, made plain text with a leading apostrophe
+    (what spreadsheets themselves use to mark text); numbers stay numbers."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
 def _csv_cell(value: Any) -> Any:
     # A Swedish spreadsheet reads "0,45" as a number and "0.45" as text.
     if isinstance(value, float):
         return f"{value:.4f}".replace(".", ",")
-    return "" if value is None else value
+    return "" if value is None else neutralised(value)
 
 
 def to_csv(year: int, tables: dict[str, list[list[Any]]]) -> bytes:
@@ -38,8 +50,8 @@ def to_csv(year: int, tables: dict[str, list[list[Any]]]) -> bytes:
     writer.writerow([f"Knacka – resultat {year}"])
     for key, title, headers in SECTIONS:
         writer.writerow([])
-        writer.writerow([title])
-        writer.writerow(headers)
+        writer.writerow([neutralised(title)])
+        writer.writerow([neutralised(h) for h in headers])
         writer.writerows([_csv_cell(v) for v in row] for row in tables[key])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -54,7 +66,10 @@ def to_xlsx(year: int, tables: dict[str, list[list[Any]]]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in tables[key]:
-            sheet.append(row)
+            sheet.append([neutralised(v) for v in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text begins with
         for index, header in enumerate(headers, start=1):
             letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = max(12, len(header) + 2)

@@ -9,10 +9,13 @@ that from happening and keeps the queue fair (first come, first served).
 """
 
 import asyncio
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.core.errors import TooManyRequests
 
 THREADPOOL_THREADS = 40  # anyio's default, which Starlette's run_in_threadpool uses
 
@@ -67,3 +70,50 @@ def _is_event_stream(message: Message) -> bool:
         if name.lower() == b"content-type":
             return bool(value.startswith(b"text/event-stream"))
     return False
+
+
+class StreamCaps:
+    """Live streams open at once per session and per client address (settings
+    `live_streams_per_session`, `live_streams_per_address`): one token or one address cannot
+    hold thousands of streams. Counted on the event loop, so no lock is needed."""
+
+    def __init__(self, *, per_session: int, per_address: int) -> None:
+        self.per_session = per_session
+        self.per_address = per_address
+        self.sessions: dict[int, int] = {}
+        self.addresses: dict[str, int] = {}
+
+    def open(self, session_id: int, address: str) -> "StreamTicket":
+        if (
+            self.sessions.get(session_id, 0) >= self.per_session
+            or self.addresses.get(address, 0) >= self.per_address
+        ):
+            raise TooManyRequests(
+                "too_many_streams",
+                "För många öppna liveflöden. Stäng en flik och försök igen.",
+                headers={"Retry-After": "5"},
+            )
+        self.sessions[session_id] = self.sessions.get(session_id, 0) + 1
+        self.addresses[address] = self.addresses.get(address, 0) + 1
+        return StreamTicket(self, session_id, address)
+
+
+class StreamTicket:
+    """One open stream; closing it twice changes nothing."""
+
+    def __init__(self, caps: StreamCaps, session_id: int, address: str) -> None:
+        self.caps, self.session_id, self.address = caps, session_id, address
+        self.open = True
+
+    def close(self) -> None:
+        if not self.open:
+            return
+        self.open = False
+        _leave(self.caps.sessions, self.session_id)
+        _leave(self.caps.addresses, self.address)
+
+
+def _leave(counts: dict[Any, int], key: Any) -> None:
+    counts[key] -= 1
+    if counts[key] <= 0:
+        del counts[key]

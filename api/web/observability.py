@@ -7,7 +7,7 @@ import time
 import uuid
 from contextvars import ContextVar
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.routing import iter_route_contexts
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,6 +18,8 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.core.errors import NotFound
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -115,6 +117,18 @@ def configure_logging(*, json_logs: bool, level: int = logging.INFO) -> None:
 
 _route_paths: dict[int, str] = {}
 
+# Paths that carry a secret: an invite link's code never reaches a log.
+_SECRET_PATH = re.compile(r"^(/join/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """The request path for a log line: invite codes redacted, control characters (a `%0a`
+    decoded into a line break) escaped, so no request can forge a line of a plain-text log."""
+    path = _SECRET_PATH.sub(r"\1[redacted]", path)
+    if path.isprintable():
+        return path
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in path)
+
 
 def route_label(scope: Scope) -> str:
     """The matched route's full path template (/api/districts/{id}), never the raw path."""
@@ -161,16 +175,17 @@ class RequestContext:
             if status in _OUTBOX_STATUSES and label in _OUTBOX_ROUTES:
                 CLIENT_ERRORS.labels(str(status)).inc()
             if access_log.isEnabledFor(logging.INFO):
+                path = loggable_path(scope["path"])
                 access_log.info(
                     "%s %s %s %.1fms",
                     scope["method"],
-                    scope["path"],
+                    path,
                     status,
                     elapsed * 1000,
                     extra={
                         "fields": {
                             "method": scope["method"],
-                            "path": scope["path"],
+                            "path": path,
                             "route": label,
                             "status": status,
                             "ms": round(elapsed * 1000, 2),
@@ -184,5 +199,9 @@ metrics_router = APIRouter(include_in_schema=False)
 
 
 @metrics_router.get("/metrics")
-def metrics() -> Response:
+def metrics(request: Request) -> Response:
+    # Scraped on each API process directly (docs/DEPLOY.md), never through the proxy: a request
+    # nginx passed on carries its X-Forwarded-For and is answered as if there were no such page.
+    if "x-forwarded-for" in request.headers:
+        raise NotFound("not_found", "Not Found")
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -21,6 +21,8 @@ const REASON = {
   district_not_allowed: "Du får inte logga i det här valdistriktet.",
   invalid_occurred_at: "Telefonens tid för loggen gick inte att läsa.",
   unknown_topic: "Ett av ämnena finns inte längre.",
+  too_old: "Loggen är äldre än 30 dagar. Be din organisatör föra in den som papperslista.",
+  implausible_rate: "Fler dörrar på en minut än någon hinner knacka. Loggen sparades inte.",
   unknown_field: "Loggen innehöll något som servern inte tar emot.",
   invalid_item: "Loggen var inte giltig.",
   payload_too_large: "Loggen var för stor.",

@@ -6,6 +6,7 @@ Built from app.routes, so a new route without an entry in tests/authz_policy.py 
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -89,6 +90,7 @@ def _objects_of_the_own_ak(db: Engine, make_user: MakeUser, policy: Policy) -> d
         "invite_code": code,
         "district_id": district_id,
         "unique": uuid.uuid4().hex[:12],
+        "recent": datetime.now(UTC).isoformat(),
     }
 
 
@@ -149,3 +151,55 @@ def test_refusals_leak_nothing_about_foreign_people(
     listed = client.get("/api/users", params={"ak": OWN_AK}, headers=frida.headers)
     assert listed.status_code == 403
     assert SECRET_NAMES[0] not in listed.text
+
+
+def _carries_an_id(body: Any) -> bool:
+    if isinstance(body, dict):
+        return any(k.endswith("_id") or _carries_an_id(v) for k, v in body.items())
+    if isinstance(body, list):
+        return any(_carries_an_id(v) for v in body)
+    return False
+
+
+def test_every_route_with_an_id_in_its_body_lists_cross_ak_cases():
+    lacking = [
+        key
+        for key, policy in POLICY.items()
+        if _carries_an_id(policy.body)
+        and policy.expect["organiser_own"] < 400
+        and not policy.cross_ak
+    ]
+    assert lacking == [], "routes taking ids in bodies without cross-AK cases in authz_policy"
+
+
+CROSS_AK = [(key, n) for key, policy in sorted(POLICY.items()) for n in range(len(policy.cross_ak))]
+
+
+@pytest.mark.parametrize("key,number", CROSS_AK, ids=lambda v: str(v))
+def test_an_id_of_another_ak_in_a_body_is_answered_as_if_missing(
+    key: tuple[str, str], number: int, client: TestClient, db: Engine, make_user: MakeUser
+):
+    method, path = key
+    policy = POLICY[key]
+    case = policy.cross_ak[number]
+    caller = make_user("organiser", aks=[OWN_AK], name="Olle")
+    names = _objects_of_the_own_ak(db, make_user, policy)
+    foreign = make_user("volunteer", aks=[FOREIGN_AK], name=SECRET_NAMES[1])
+    with Session(db) as session:
+        lerum = catalogue.get_ak_by_slug(session=session, slug=FOREIGN_AK)
+        district = session.exec(select(District).where(District.ak_id == lerum.id)).first()
+        assert district is not None
+        names["foreign_district_id"] = district.id
+    names["foreign_user_id"] = foreign.id
+    names["staff_id"] = make_user("staff").id
+    names["recent"] = datetime.now(UTC).isoformat()
+    if policy.prepare is not None:
+        names.update(policy.prepare(Context(db=db, people={"organiser_own": caller})))
+    response = client.request(
+        method, _fill(path, names), json=_fill(case.body, names), headers=caller.headers
+    )
+    assert response.status_code == case.status, response.text
+    answer = response.json()
+    code = answer["results"][0].get("code") if case.item_code else answer.get("code")
+    assert code == case.code, response.text
+    assert SECRET_NAMES[1] not in response.text

@@ -6,12 +6,13 @@ wait together, a first job holds the writer busy until every other job has been 
 """
 
 import asyncio
+import itertools
 import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -305,12 +306,14 @@ def test_two_processes_groups_over_the_same_districts_never_deadlock(
     engines = [make_engine(database_url), make_engine(database_url)]
     committers = [GroupCommitter(engine) for engine in engines]
     rounds = 8
+    # 640 logs of one volunteer: 7 s apart, within what a person can knock (plausibility).
+    moments = (datetime.now(UTC) - timedelta(seconds=7 * k) for k in itertools.count())
+
+    def logs(district: int) -> list[dict[str, Any]]:
+        return [a_log(district, occurred_at=next(moments).isoformat()) for _ in range(20)]
 
     def syncs(order: list[int]) -> list[Job[Any, Any]]:
-        return [
-            sync_job(app.state, token, json.dumps({"logs": [a_log(d) for _ in range(20)]}).encode())
-            for d in order
-        ]
+        return [sync_job(app.state, token, json.dumps({"logs": logs(d)}).encode()) for d in order]
 
     async def both_at_once() -> list[Any]:
         held = [BusyWriter(), BusyWriter()]

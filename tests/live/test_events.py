@@ -2,23 +2,26 @@
 
 from datetime import timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
 from api.core.stockholm import stockholm_today
 from tests.conftest import MakeUser
-from tests.support.sync import a_log, district_ids, sync
+from tests.support.sync import a_log, district_ids, server_receives_at, sync
 
 
 def test_counts_changed_is_called_after_each_change_and_not_for_replays(
-    client: TestClient, make_user: MakeUser, live_hook: list[int]
+    client: TestClient, make_user: MakeUser, live_hook: list[int], monkeypatch: pytest.MonkeyPatch
 ):
     organiser = make_user("organiser", aks=["ale"])
     district = district_ids(client, organiser, "ale")[0]
     year = stockholm_today().year
-    log = a_log(district)
-    last_year = a_log(district, occurred_at=f"{year - 1}-06-01T12:00:00+02:00")
+    # Received on 2 January: last year's last days are still within the 30 days.
+    server_receives_at(monkeypatch, f"{year}-01-02T12:00:00+01:00")
+    log = a_log(district, occurred_at=f"{year}-01-02T11:00:00+01:00")
+    last_year = a_log(district, occurred_at=f"{year - 1}-12-28T12:00:00+01:00")
     sync(client, organiser, [log, last_year])
     assert live_hook == [year - 1, year]
     sync(client, organiser, [log])

@@ -4,6 +4,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ def _log(district_id: int) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
         "district_id": district_id,
-        "occurred_at": "2026-05-01T12:00:00+02:00",
+        "occurred_at": datetime.now(UTC).isoformat(),
         "outcome": "conversation",
     }
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from api.models.plan import District, DistrictBoundary
 from api.plan.district_import import (
+    MAX_VERTICES_PER_DISTRICT,
     SIMPLIFY_TOLERANCE_M,
     DistrictImportError,
     read_boundary_file,
@@ -260,6 +261,31 @@ BAD_FILES = {
     "point_geometry": _with_feature(
         lambda d: d["features"][-1].update(geometry={"type": "Point", "coordinates": [3e5, 6.4e6]})
     ),
+    # Pathological files (failed before the fix with a traceback or no limit at all).
+    "control_character_name": _with_feature(
+        lambda d: d["features"][-1]["properties"].update(Vdnamn="Nödinge\x00\nförfalskad")
+    ),
+    "long_name": _with_feature(lambda d: d["features"][-1]["properties"].update(Vdnamn="x" * 121)),
+    "nested_too_deep": ("[" * 100_000 + "]" * 100_000).encode(),
+    "nested_coordinates": _with_feature(
+        lambda d: d["features"][-1].update(
+            geometry={"type": "Polygon", "coordinates": json.loads("[" * 500 + "]" * 500)}
+        )
+    ),
+    "too_many_vertices": _with_feature(
+        lambda d: d["features"][-1].update(
+            geometry={
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [3.2e5 + (i % 1000), 6.42e6 + i // 1000]
+                        for i in range(MAX_VERTICES_PER_DISTRICT)
+                    ]
+                    + [[3.2e5, 6.42e6]]
+                ],
+            }
+        )
+    ),
 }
 EXPECTED_CODES = {
     "not_json": "not_json",
@@ -273,6 +299,11 @@ EXPECTED_CODES = {
     "kommun_outside": "kommun_outside",
     "duplicate_code": "duplicate_code",
     "point_geometry": "bad_geometry",
+    "control_character_name": "bad_name",
+    "long_name": "bad_name",
+    "nested_too_deep": "too_deep",
+    "nested_coordinates": "too_deep",
+    "too_many_vertices": "too_many_vertices",
 }
 
 

@@ -125,3 +125,14 @@ def test_turnout_is_imported_from_the_riksdag_csv_and_a_bad_file_changes_nothing
         assert done.returncode == 0, done.stderr
         assert "Valdeltagande 2022 satt för" in done.stdout
         assert turnout_of("14400101") == 83.76
+
+
+def test_a_pathological_file_exits_2_with_a_message_not_a_traceback(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    env = cli_env(url)
+    assert _run(["seed"], env).returncode == 0
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000)
+    done = _run(["districts", "import", str(deep)], env)
+    assert done.returncode == 2, done.stderr
+    assert "(too_deep)" in done.stderr and "Traceback" not in done.stderr

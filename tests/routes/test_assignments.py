@@ -14,7 +14,8 @@ def test_an_assigned_district_in_another_ak_is_open_to_the_volunteer(
 ):
     volunteer = make_user("volunteer", aks=["ale"])
     neighbour = make_user("volunteer", aks=["lerum"])
-    organiser = make_user("organiser", aks=["lerum"])
+    # Organises both AKs: only someone who reaches the volunteer may assign them elsewhere.
+    organiser = make_user("organiser", aks=["lerum", "ale"])
     lerum = district_ids(client, organiser, "lerum")[0]
     assert sync(client, volunteer, [a_log(lerum)])[0]["code"] == "district_not_allowed"
 
@@ -57,7 +58,8 @@ def test_an_assignment_for_a_period_opens_the_district_only_then(
     client: TestClient, make_user: MakeUser
 ):
     volunteer = make_user("volunteer", aks=["ale"])
-    organiser = make_user("organiser", aks=["lerum"])
+    # Organises both AKs: only someone who reaches the volunteer may assign them elsewhere.
+    organiser = make_user("organiser", aks=["lerum", "ale"])
     lerum = district_ids(client, organiser, "lerum")[0]
     tomorrow = stockholm_today() + timedelta(days=1)
     response = client.post(
@@ -83,9 +85,12 @@ def test_only_organisers_of_the_ak_assign_and_only_volunteers_are_assigned(
         response = client.post("/api/assignments", json=body, headers=who.headers)
         return response.status_code, response.json().get("code")
 
-    assert assign(other_organiser, volunteer.id) == (403, "forbidden")
+    # Another AK's district answers as a missing one would; a role that never assigns: 403.
+    assert assign(other_organiser, volunteer.id) == (404, "district_not_found")
     assert assign(volunteer, volunteer.id) == (403, "forbidden")
-    assert assign(staff, other_organiser.id) == (422, "not_a_volunteer")
+    # A staff id, an organiser id and no id at all look the same.
+    assert assign(staff, other_organiser.id) == (404, "user_not_found")
+    assert assign(staff, staff.id) == (404, "user_not_found")
     assert assign(staff, 999_999) == (404, "user_not_found")
     assert assign(staff, volunteer.id, role="staff")[0] == 422
     assert assign(staff, volunteer.id, starts_on="2026-05-02", ends_on="2026-05-01") == (
@@ -95,6 +100,29 @@ def test_only_organisers_of_the_ak_assign_and_only_volunteers_are_assigned(
     assert assign(staff, volunteer.id)[0] == 201
     listed = client.get("/api/assignments", params={"ak": "lerum"}, headers=other_organiser.headers)
     assert listed.status_code == 403
+
+
+def test_an_organiser_cannot_assign_another_aks_volunteer_to_their_own_district(
+    client: TestClient, make_user: MakeUser, staff: Person
+):
+    # Failed before the fix: 201 with the name, and the volunteer could then log in Lerum.
+    ale_volunteer = make_user("volunteer", aks=["ale"], name="Hemlig Hedvig")
+    lerum_organiser = make_user("organiser", aks=["lerum"])
+    lerum = district_ids(client, lerum_organiser, "lerum")[0]
+
+    def assign(user_id: int) -> tuple[int, str]:
+        response = client.post(
+            "/api/assignments",
+            json={"district_id": lerum, "user_id": user_id},
+            headers=lerum_organiser.headers,
+        )
+        assert "Hedvig" not in response.text
+        return response.status_code, response.text
+
+    foreign, missing, staff_id = assign(ale_volunteer.id), assign(999_999), assign(staff.id)
+    assert foreign == missing == staff_id
+    assert foreign[0] == 404
+    assert sync(client, ale_volunteer, [a_log(lerum)])[0]["code"] == "district_not_allowed"
 
 
 def test_district_progress_is_for_people_of_the_ak(client: TestClient, make_user: MakeUser):

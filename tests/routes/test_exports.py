@@ -2,16 +2,20 @@
 
 import csv
 import io
+import zipfile
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from tests.conftest import MakeUser, Person
-from tests.support.sync import a_log, district_ids, sync
+from tests.support.sync import a_log, district_ids, server_receives_at, sync
 
 
-def _some_logs(client: TestClient, make_user: MakeUser) -> None:
+def _some_logs(client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch) -> None:
+    server_receives_at(monkeypatch, "2026-05-13T12:00:00+02:00")
     for ak in ("ale", "lerum"):
         vera = make_user("volunteer", aks=[ak])
         ids = district_ids(client, vera, ak)
@@ -48,9 +52,9 @@ def _totals(client: TestClient, who: Person) -> dict[str, Any]:
 
 
 def test_the_csv_reads_back_equal_to_the_totals(
-    client: TestClient, staff: Person, make_user: MakeUser
+    client: TestClient, staff: Person, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ):
-    _some_logs(client, make_user)
+    _some_logs(client, make_user, monkeypatch)
     response = client.get("/api/exports/totals.csv", params={"year": 2026}, headers=staff.headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -88,9 +92,9 @@ def test_the_csv_reads_back_equal_to_the_totals(
 
 
 def test_the_xlsx_reads_back_equal_to_the_totals(
-    client: TestClient, staff: Person, make_user: MakeUser
+    client: TestClient, staff: Person, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ):
-    _some_logs(client, make_user)
+    _some_logs(client, make_user, monkeypatch)
     response = client.get("/api/exports/totals.xlsx", params={"year": 2026}, headers=staff.headers)
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content), read_only=True)
@@ -117,9 +121,9 @@ def test_the_xlsx_reads_back_equal_to_the_totals(
 
 
 def test_organisers_get_detail_for_their_own_ak_only_and_volunteers_none(
-    client: TestClient, make_user: MakeUser
+    client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ):
-    _some_logs(client, make_user)
+    _some_logs(client, make_user, monkeypatch)
     olle = make_user("organiser", aks=["ale"])
     vera = make_user("volunteer", aks=["ale"])
     for who, detail_aks in ((olle, {"Ale"}), (vera, set())):
@@ -134,3 +138,36 @@ def test_organisers_get_detail_for_their_own_ak_only_and_volunteers_none(
 def test_exports_need_a_session(client: TestClient):
     for path in ("/api/exports/totals.csv", "/api/exports/totals.xlsx"):
         assert client.get(path, params={"year": 2026}).status_code == 401
+
+
+FORMULAS = ['=HYPERLINK("http://x";"klicka")', "+1+1", "-2+3", "@SUM(A1:A2)", "=1+1"]
+
+
+def test_formula_leading_names_reach_the_exports_as_plain_text(
+    client: TestClient, staff: Person, make_user: MakeUser
+):
+    # Failed before the fix: the CSV carried `=HYPERLINK(...)` as is, the XLSX a live formula.
+    vera = make_user("volunteer", aks=["ale"])
+    ids = district_ids(client, staff, "ale")[: len(FORMULAS)]
+    for district_id, name in zip(ids, FORMULAS, strict=True):
+        renamed = client.patch(
+            f"/api/districts/{district_id}", json={"name": name}, headers=staff.headers
+        )
+        assert renamed.status_code == 200, renamed.text
+    year = datetime.now(UTC).year
+    sync(client, vera, [a_log(d) for d in ids])
+
+    csv_body = client.get("/api/exports/totals.csv", params={"year": year}, headers=staff.headers)
+    names = {r[2] for r in _sections(csv_body.content)["Per valdistrikt"][1:]}
+    assert {"'" + n for n in FORMULAS} <= names
+    assert not any(n.lstrip().startswith(("=", "+", "-", "@")) for n in names)
+
+    xlsx = client.get("/api/exports/totals.xlsx", params={"year": year}, headers=staff.headers)
+    with zipfile.ZipFile(io.BytesIO(xlsx.content)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets
+        assert not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in sheets)
+    book = load_workbook(io.BytesIO(xlsx.content))
+    cells = {c.value: c.data_type for row in book["Per valdistrikt"].iter_rows() for c in row}
+    for name in FORMULAS:
+        assert cells["'" + name] == "s"

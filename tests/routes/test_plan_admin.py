@@ -2,10 +2,11 @@
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import MakeUser, Person
-from tests.support.sync import a_log, ak_totals, district_ids, sync
+from tests.support.sync import a_log, ak_totals, district_ids, server_receives_at, sync
 
 
 def test_staff_set_a_goal_for_a_new_plan_year_and_totals_show_it(client: TestClient, staff: Person):
@@ -92,8 +93,9 @@ def test_rename_and_reprioritise_a_district(client: TestClient, staff: Person):
 
 
 def test_a_retired_district_leaves_the_lists_but_its_logs_still_count(
-    client: TestClient, staff: Person, make_user: MakeUser
+    client: TestClient, staff: Person, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ):
+    server_receives_at(monkeypatch, "2026-05-03T12:00:00+02:00")
     vera = make_user("volunteer", aks=["ale"])
     district_id = district_ids(client, staff, "ale")[0]
     logs = [a_log(district_id, occurred_at="2026-05-01T12:00:00+02:00") for _ in range(3)]
@@ -157,8 +159,9 @@ def test_goal_and_district_edits_call_the_live_hook(
 
 
 def test_the_overview_shows_pace_weeks_topics_and_unvisited_districts(
-    client: TestClient, staff: Person, make_user: MakeUser
+    client: TestClient, staff: Person, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ):
+    server_receives_at(monkeypatch, "2026-05-05T12:00:00+02:00")
     vera = make_user("volunteer", aks=["ale"])
     ids = district_ids(client, staff, "ale")
     sync(client, vera, [a_log(ids[0], occurred_at="2026-05-04T12:00:00+02:00", topics=["skola"])])

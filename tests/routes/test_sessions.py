@@ -84,3 +84,43 @@ def test_tokens_are_stored_only_as_digests(client: TestClient, make_user: MakeUs
         hashes = [a.token_hash for a in session.exec(select(AuthSession)).all()]
     assert token not in hashes
     assert all(len(h) == 64 for h in hashes)
+
+
+def test_a_staff_or_organiser_session_ends_after_being_idle_and_a_used_one_lives_on(
+    client: TestClient, make_user: MakeUser, db: Engine
+):
+    # Failed before the fix: a staff session lived its whole 30 days however long unused.
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+    from sqlmodel import Session, col, select
+
+    from api.models.accounts import AuthSession
+
+    staff = make_user("staff")
+    organiser = make_user("organiser", aks=["ale"])
+    volunteer = make_user("volunteer", aks=["ale"])
+
+    def last_used(person: object, minutes_ago: float) -> None:
+        with Session(db) as session:
+            session.execute(
+                update(AuthSession)
+                .where(col(AuthSession.user_id) == person.id)  # type: ignore[attr-defined]
+                .values(last_seen_at=datetime.now(UTC) - timedelta(minutes=minutes_ago))
+            )
+            session.commit()
+
+    for person in (staff, organiser, volunteer):
+        last_used(person, 3 * 60)  # longer than the default 120 idle minutes
+    assert client.get("/api/me", headers=staff.headers).status_code == 401
+    assert client.get("/api/me", headers=organiser.headers).status_code == 401
+    assert client.get("/api/me", headers=volunteer.headers).status_code == 200  # a phone
+
+    other = make_user("staff")
+    last_used(other, 100)  # still within the idle time: a read keeps it alive
+    assert client.get("/api/me", headers=other.headers).status_code == 200
+    with Session(db) as session:
+        seen = session.exec(
+            select(AuthSession.last_seen_at).where(AuthSession.user_id == other.id)
+        ).one()
+    assert seen is not None and datetime.now(UTC) - seen < timedelta(minutes=1)

@@ -68,7 +68,8 @@ def test_tallies_are_for_organisers_of_the_ak_and_must_add_up(
         return response.status_code, response.json().get("code", "")
 
     assert post(volunteer) == (403, "forbidden")
-    assert post(lerum) == (403, "forbidden")
+    assert post(lerum) == (404, "district_not_found")  # as if the district did not exist
+    assert post(lerum, district_id=999_999) == (404, "district_not_found")
     assert post(organiser, new_members=4) == (422, "invalid_tally")
     assert post(organiser, conversation=0) == (422, "empty_tally")
     assert post(organiser, date=(today + timedelta(days=2)).isoformat()) == (422, "invalid_date")

@@ -2,11 +2,12 @@
 
 from datetime import date, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.core.stockholm import stockholm_today
 from tests.conftest import MakeUser, Person
-from tests.support.sync import a_log, district_ids, sync
+from tests.support.sync import a_log, district_ids, server_receives_at, sync
 
 LAST_YEAR = stockholm_today().year - 1
 
@@ -16,8 +17,9 @@ def _at(day: date, hour: int = 12) -> str:
 
 
 def test_totals_have_every_ak_with_goals_and_a_sum(
-    client: TestClient, make_user: MakeUser, staff: Person
+    client: TestClient, make_user: MakeUser, staff: Person, monkeypatch: pytest.MonkeyPatch
 ):
+    server_receives_at(monkeypatch, _at(date(2025, 3, 4)))
     volunteer = make_user("volunteer", aks=["ale"])
     district = district_ids(client, volunteer, "ale")[0]
     sync(client, volunteer, [a_log(district, occurred_at=_at(date(2025, 3, 3)), new_member=True)])
@@ -51,12 +53,15 @@ def test_totals_have_every_ak_with_goals_and_a_sum(
     assert body["total"]["conversation_goal"] == sum(a["conversation_goal"] for a in body["aks"])
 
 
-def test_finer_views_per_district_week_volunteer_and_topic(client: TestClient, make_user: MakeUser):
+def test_finer_views_per_district_week_volunteer_and_topic(
+    client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+):
     organiser = make_user("organiser", aks=["ale"])
     anna = make_user("volunteer", aks=["ale"], name="Anna")
     bo = make_user("volunteer", aks=["ale"], name="Bo")
     first, second = district_ids(client, anna, "ale")[:2]
     monday = date(LAST_YEAR, 3, 2) - timedelta(days=date(LAST_YEAR, 3, 2).weekday())
+    server_receives_at(monkeypatch, _at(monday + timedelta(days=9)))
     sync(
         client,
         anna,
@@ -101,8 +106,9 @@ def test_finer_views_per_district_week_volunteer_and_topic(client: TestClient, m
 
 
 def test_pace_uses_the_share_of_the_period_and_shows_the_member_register(
-    client: TestClient, make_user: MakeUser, staff: Person
+    client: TestClient, make_user: MakeUser, staff: Person, monkeypatch: pytest.MonkeyPatch
 ):
+    server_receives_at(monkeypatch, _at(date(LAST_YEAR, 6, 2)))
     volunteer = make_user("volunteer", aks=["ale"])
     district = district_ids(client, volunteer, "ale")[0]
     sync(client, volunteer, [a_log(district, occurred_at=_at(date(LAST_YEAR, 6, 1)))])

@@ -115,3 +115,51 @@ def test_when_totp_is_required_a_password_only_session_can_only_enrol(
         # From now on the code is needed to sign in at all.
         assert _login(client)[1]["code"] == "totp_required"
         assert _login(client, totp=totp.at(time.time() + totp.interval))[0] == 200
+
+
+def test_a_code_is_taken_once_by_two_sign_ins_that_read_the_factor_at_the_same_time(
+    db: Engine, make_user: MakeUser
+):
+    # Failed before the fix: both sign-ins had read last_step before either wrote it, so the
+    # check in Python let the same code in twice (parallel logins).
+    from datetime import UTC, datetime
+
+    from api.accounts import service as accounts
+    from api.models.accounts import User
+
+    person = make_user("organiser", aks=["ale"], **CREDENTIALS)
+    secret = pyotp.random_base32()
+    with Session(db) as session:
+        session.add(TotpFactor(user_id=person.id, secret=secret, confirmed_at=datetime.now(UTC)))
+        session.commit()
+    code = pyotp.TOTP(secret).now()
+    now = datetime.now(UTC)
+    first, second = Session(db), Session(db)
+    try:
+        users = [s.get(User, person.id) for s in (first, second)]
+        # Both load the factor (last_step still empty) before either takes the code; held
+        # here, so each session keeps what it read (its identity map holds objects weakly).
+        factors = [
+            accounts.get_totp(session=s, user=u)  # type: ignore[arg-type]
+            for s, u in zip((first, second), users, strict=True)
+        ]
+        assert all(f is not None and f.last_step is None for f in factors)
+        assert accounts.verify_second_factor(
+            session=first,
+            user=users[0],
+            code=code,
+            secret_key="k",
+            now=now,  # type: ignore[arg-type]
+        )
+        first.commit()
+        assert not accounts.verify_second_factor(
+            session=second,
+            user=users[1],
+            code=code,
+            secret_key="k",
+            now=now,  # type: ignore[arg-type]
+        )
+        second.commit()
+    finally:
+        first.close()
+        second.close()

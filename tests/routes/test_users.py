@@ -198,6 +198,7 @@ def test_every_read_and_change_of_people_is_in_the_audit_log(
     with Session(db) as session:  # after erasure her entries name the shared anonymous id
         anonymous = session.exec(select(User.id).where(User.role == ANONYMOUS_ROLE)).one()
     assert seen == [
+        (olle.id, "invite.create", None),
         (anonymous, "user.create", anonymous),
         (olle.id, "users.list", None),
         (olle.id, "user.read", anonymous),

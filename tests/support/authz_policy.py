@@ -12,7 +12,15 @@ Roles, and the objects their requests aim at:
 
 Placeholders in path, query and body are filled per request from fresh objects of "ale":
 {user_id} (a volunteer, or an organiser with target="organiser"), {invite_id}, {invite_code},
-{district_id}, {unique} (a fresh hex string). Entries may add more with `prepare`.
+{district_id}, {unique} (a fresh hex string), {recent} (now, ISO). Entries may add more
+with `prepare`.
+
+Cross-AK ids in bodies: `cross_ak` lists bodies that mix the route's own-AK object with an id
+of ANOTHER AK ({foreign_user_id}: a volunteer of Lerum, {foreign_district_id}: a Lerum
+district), sent by organiser_own (who organises Ale only). Each names the status, and the code
+(or, for sync, the item's code) that must come back: exactly what a missing id gets. Every
+route whose body carries an id (a key ending in `_id`) and that is open to organisers must
+list them (tests/accounts/test_authz.py fails otherwise).
 """
 
 import uuid
@@ -26,6 +34,15 @@ FOREIGN_AK = "lerum"
 
 
 @dataclass(frozen=True)
+class CrossAk:
+    body: dict[str, Any]
+    status: int
+    code: str
+    # Sync answers 200 and refuses per item: the first item's code is checked instead.
+    item_code: bool = False
+
+
+@dataclass(frozen=True)
 class Policy:
     expect: dict[str, int]
     body: dict[str, Any] | None = None
@@ -34,6 +51,7 @@ class Policy:
     target: str = "volunteer"
     # Extra placeholders: prepare(context) -> {name: value}; context has .db and .people.
     prepare: Callable[[Any], dict[str, Any]] | None = None
+    cross_ak: tuple[CrossAk, ...] = ()
 
 
 def statuses(
@@ -63,6 +81,11 @@ def organisers_of_the_ak(status: int = 200) -> dict[str, int]:
 
 def managers_of_the_object(status: int = 200) -> dict[str, int]:
     """Object routes: a foreign object answers 404, as if it did not exist."""
+    return statuses(401, 403, status, 404, status)
+
+
+def managers_reaching(status: int = 200) -> dict[str, int]:
+    """An id (path or body) of another AK's object: 404, exactly as for a missing one."""
     return statuses(401, 403, status, 404, status)
 
 
@@ -104,6 +127,11 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/auth/sessions/revoke"): Policy(signed_in(204)),
     ("GET", "/api/me"): Policy(signed_in()),
     # TOTP: only accounts with a password; 409 = allowed, but nothing to verify or renew.
+    # Changing one's password: accounts with one; the wrong current password here is a 401.
+    ("POST", "/api/auth/password"): Policy(
+        statuses(401, 403, 401, 401, 401),
+        body={"current_password": "fel-losen-1", "new_password": "ett helt nytt lösenord"},
+    ),
     ("POST", "/api/auth/totp"): Policy(password_accounts(201)),
     ("POST", "/api/auth/totp/verify"): Policy(password_accounts(409), body={"code": "000000"}),
     ("POST", "/api/auth/totp/recovery-codes"): Policy(password_accounts(409)),
@@ -140,37 +168,83 @@ POLICY: dict[tuple[str, str], Policy] = {
                 {
                     "id": "{log_uuid}",
                     "district_id": "{district_id}",
-                    "occurred_at": "2026-05-01T12:00:00+02:00",
+                    "occurred_at": "{recent}",
                     "outcome": "not_home",
                 }
             ]
         },
         prepare=lambda ctx: {"log_uuid": str(uuid.uuid4())},
+        cross_ak=(
+            CrossAk(
+                {
+                    "logs": [
+                        {
+                            "id": "{log_uuid}",
+                            "district_id": "{foreign_district_id}",
+                            "occurred_at": "{recent}",
+                            "outcome": "not_home",
+                        }
+                    ]
+                },
+                200,
+                "district_not_allowed",
+                item_code=True,
+            ),
+        ),
     ),
-    # The target volunteer wrote the log: another volunteer or a foreign organiser may not void it.
+    # The target volunteer wrote the log: for another volunteer or a foreign organiser it is
+    # as if it did not exist (404).
     ("POST", "/api/logs/{log_id}/void"): Policy(
-        statuses(401, 403, 200, 403, 200), prepare=lambda ctx: _a_log(ctx)
+        statuses(401, 404, 200, 404, 200), prepare=lambda ctx: _a_log(ctx)
+    ),
+    # Bulk void of a volunteer's logs: the volunteer is the path object (404 when foreign).
+    ("POST", "/api/users/{user_id}/logs/void"): Policy(
+        managers_of_the_object(),
+        body={"starts_at": "{hour_ago}", "ends_at": "{recent}"},
+        prepare=lambda ctx: {"hour_ago": _hours_ago(1)},
     ),
     ("GET", "/api/logs/skewed"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),
     ("GET", "/api/me/today"): Policy(signed_in()),
     # Assignments: the AK is the district's; a foreign organiser is told no.
     ("POST", "/api/assignments"): Policy(
-        statuses(401, 403, 201, 403, 201),
+        managers_reaching(201),
         body={"district_id": "{district_id}", "user_id": "{user_id}"},
+        cross_ak=(
+            CrossAk(
+                {"district_id": "{district_id}", "user_id": "{foreign_user_id}"},
+                404,
+                "user_not_found",
+            ),
+            CrossAk(
+                {"district_id": "{district_id}", "user_id": "{staff_id}"}, 404, "user_not_found"
+            ),
+            CrossAk(
+                {"district_id": "{foreign_district_id}", "user_id": "{user_id}"},
+                404,
+                "district_not_found",
+            ),
+        ),
     ),
     ("DELETE", "/api/assignments/{assignment_id}"): Policy(
-        statuses(401, 403, 204, 403, 204), prepare=lambda ctx: _an_assignment(ctx)
+        managers_reaching(204), prepare=lambda ctx: _an_assignment(ctx)
     ),
     ("GET", "/api/assignments"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),
     ("GET", "/api/assignments/mine"): Policy(signed_in()),
     # Paper tallies.
     ("POST", "/api/tallies"): Policy(
-        statuses(401, 403, 201, 403, 201),
+        managers_reaching(201),
         body={"district_id": "{district_id}", "date": "2026-03-14", "conversation": 3},
+        cross_ak=(
+            CrossAk(
+                {"district_id": "{foreign_district_id}", "date": "2026-03-14", "conversation": 3},
+                404,
+                "district_not_found",
+            ),
+        ),
     ),
     ("GET", "/api/tallies"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK, "year": 2026}),
     ("POST", "/api/tallies/{tally_id}/void"): Policy(
-        statuses(401, 403, 200, 403, 200), prepare=lambda ctx: _a_tally(ctx)
+        managers_reaching(), prepare=lambda ctx: _a_tally(ctx)
     ),
     # Topics: everyone reads the active list; staff edit it.
     ("GET", "/api/topics"): Policy(signed_in()),
@@ -258,6 +332,12 @@ POLICY: dict[tuple[str, str], Policy] = {
 }
 
 
+def _hours_ago(hours: int) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
+
+
 def _a_free_district_code(ctx: Any) -> str:
     """An 8-digit code in Ale's kommun (1440) that no district has yet."""
     from sqlmodel import Session, select
@@ -325,7 +405,7 @@ def _a_log(ctx: Any) -> dict[str, Any]:
     item = {
         "id": log_id,
         "district_id": district_id,
-        "occurred_at": "2026-05-01T12:00:00+02:00",
+        "occurred_at": datetime.now(UTC).isoformat(),
         "outcome": "conversation",
     }
     with Session(ctx.db) as session:

@@ -99,3 +99,25 @@ def test_the_compose_nginx_config_is_valid_for_nginx(tmp_path: Path):
         text=True,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_proxy_sets_the_clients_address_and_the_api_trusts_only_the_proxy():
+    """A client cannot choose its address: nginx SETS X-Forwarded-For (never appends the
+    client's own) and uvicorn trusts exactly nginx's hop, in compose and in scripts/prod.sh."""
+    for name in ("deploy/nginx.compose.conf", "deploy/nginx.conf.template"):
+        conf = (REPO_ROOT / name).read_text(encoding="utf-8")
+        assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf, name
+        assert "$proxy_add_x_forwarded_for" not in conf, name
+        # Matching limits: sign-ins and redeems per address, streams per address, no /metrics.
+        assert "location = /api/auth/login" in conf and "limit_req zone=knacka_auth" in conf
+        assert "limit_conn knacka_streams" in conf, name
+        assert (
+            "location = /metrics" in conf.split("location = /metrics", 1)[0] + "location = /metrics"
+        )
+        assert "return 404" in conf.split("location = /metrics", 1)[1].split("}", 1)[0], name
+    services = _compose()["services"]
+    trusted = services["api"]["environment"]["FORWARDED_ALLOW_IPS"]
+    assert trusted != "*"
+    assert services["nginx"]["networks"]["default"]["ipv4_address"] == trusted
+    prod = (REPO_ROOT / "scripts/prod.sh").read_text(encoding="utf-8")
+    assert "--forwarded-allow-ips 127.0.0.1" in prod

@@ -67,12 +67,38 @@ def test_nginx_spreads_requests_over_two_api_processes_and_stops_cleanly(tmp_pat
             assert shell.status_code == 200
             assert "content-security-policy" in shell.headers
             _stream_through_nginx_hears_a_sync_through_the_other_process(url, base, first_api_port)
+            _a_spoofed_forwarded_for_is_not_the_clients_address(url, base)
+            assert httpx.get(f"{base}/metrics").status_code == 404
         except AssertionError as failure:
             raise AssertionError(f"{failure}\n{(tmp_path / 'prod.log').read_text()}") from None
         finally:
             code = stop(process, signal.SIGTERM)
             log.close()
         assert code == 0, (tmp_path / "prod.log").read_text()
+
+
+def _a_spoofed_forwarded_for_is_not_the_clients_address(url: str, base: str) -> None:
+    # Failed before the fix: nginx appended to the client's own header and uvicorn trusted any
+    # hop, so each attempt below counted for another address (and escaped the per-IP limit).
+    from sqlalchemy import text
+
+    from api.core.db import make_engine
+
+    with httpx.Client(timeout=30) as client:
+        for n in range(6):
+            response = client.post(
+                f"{base}/api/auth/login",
+                json={"email": f"spoof{n}@example.se", "password": "fel-losen"},
+                headers={"X-Forwarded-For": f"198.51.100.{n}"},
+            )
+            assert response.status_code in (401, 429), response.text
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            addresses = set(connection.execute(text("SELECT ip FROM login_failure")).scalars())
+    finally:
+        engine.dispose()
+    assert addresses == {"127.0.0.1"}
 
 
 def _stream_through_nginx_hears_a_sync_through_the_other_process(

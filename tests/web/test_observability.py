@@ -3,6 +3,7 @@
 import json
 import logging
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.web.observability import JsonFormatter, request_id_var
@@ -82,3 +83,27 @@ def test_metrics_count_sync_items_by_status_outbox_errors_and_streams(
     )
     assert "knacka_live_streams " in after
     assert grew("knacka_sync_group_size_count") == 1  # one commit: the 401 wrote nothing
+
+
+def test_access_log_lines_carry_no_invite_code_and_no_forged_line(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+):
+    # Failed before the fix: /join/CODE was logged with its code, and %0a broke the line.
+    code = "hemligkod1234567890"
+    with caplog.at_level(logging.INFO, logger="knacka.access"):
+        client.get(f"/join/{code}")
+        client.get("/api/health%0a2026-12-03 INFO knacka.access GET /admin 200")
+    lines = [r.getMessage() for r in caplog.records if r.name == "knacka.access"]
+    fields = [r.fields["path"] for r in caplog.records if r.name == "knacka.access"]  # type: ignore[attr-defined]
+    assert len(lines) == 2
+    assert not any(code in line for line in lines + fields)
+    assert "/join/[redacted]" in lines[0]
+    assert all("\n" not in line for line in lines + fields)
+    assert "\\n2026-12-03" in lines[1]
+
+
+def test_metrics_are_not_served_through_the_proxy(client: TestClient):
+    assert client.get("/metrics").status_code == 200
+    through_nginx = client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert through_nginx.status_code == 404
+    assert "knacka_" not in through_nginx.text
