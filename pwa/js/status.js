@@ -176,25 +176,19 @@ export function initStatus(app) {
   window.addEventListener("offline", online);
   online();
 
+  // Built once, so a change of the count never moves the button under a tapping thumb.
+  const staleText = h("strong", {});
+  replace(
+    stale,
+    h("p", {}, staleText, "De finns bara i den här telefonen tills de har skickats, och telefonen kan radera dem om Knacka inte används."),
+    h("button", { type: "button", class: "btn btn-small", id: "send-stale", on: { click: () => outbox.now("button") } }, "Skicka nu"),
+  );
+
   async function renderStale(waiting) {
     const entries = waiting > 0 ? await outbox.entries() : [];
     const old = entries.filter((e) => e.state === "waiting" && Date.now() - e.queued_at > STALE_MS);
     stale.hidden = old.length === 0 || outbox.paused;
-    if (stale.hidden) return;
-    replace(
-      stale,
-      h(
-        "p",
-        {},
-        h("strong", {}, `${plural(old.length, "logg", "loggar")} har väntat i mer än ett dygn. `),
-        "De finns bara i den här telefonen tills de har skickats, och telefonen kan radera dem om Knacka inte används.",
-      ),
-      h(
-        "button",
-        { type: "button", class: "btn btn-small", id: "send-stale", on: { click: () => outbox.now("button") } },
-        "Skicka nu",
-      ),
-    );
+    staleText.textContent = `${plural(old.length, "logg", "loggar")} har väntat i mer än ett dygn. `;
   }
 
   app.showWiped = (lastLogAt) => {

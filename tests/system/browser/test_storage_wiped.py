@@ -225,3 +225,45 @@ def test_axe_finds_no_serious_violations_in_the_hint_and_the_wiped_notice(
         assert axe_violations(page) == []
     finally:
         context.close()
+
+
+AGE_WAITING_JS = """
+() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("knacka");
+  open.onsuccess = () => {
+    const tx = open.result.transaction("outbox", "readwrite");
+    const store = tx.objectStore("outbox");
+    const all = store.getAll();
+    all.onsuccess = () => {
+      for (const e of all.result) store.put({ ...e, queued_at: Date.now() - 2 * 86400000 });
+    };
+    tx.oncomplete = () => { open.result.close(); resolve(all.result.length); };
+    tx.onerror = () => reject(tx.error);
+  };
+})
+"""
+
+
+def test_logs_waiting_over_a_day_are_said_plainly_with_send_now(
+    phone: BrowserContext, server: KnackaServer, organiser: str, district: dict[str, Any]
+):
+    page = phone.new_page()
+    join(page, server.invite_path(organiser, AK), first_name())
+    wait_service_worker(page)
+    open_district(page, district["name"])
+    # The server is out of reach (the phone itself thinks it is online): the log waits.
+    phone.route("**/api/sync", lambda route: route.abort())
+    tap(page, "Ej hemma")
+    wait_until_waiting(page, 1)
+    assert page.locator("#stale-banner").is_hidden()  # a fresh log is no news
+    assert page.evaluate(AGE_WAITING_JS) == 1
+    page.reload()
+    wait_ready(page)
+    stale = page.locator("#stale-banner")
+    stale.wait_for()
+    assert "har väntat i mer än ett dygn" in stale.inner_text()
+    # The server answers again; the outbox is backing off, so "Skicka nu" is what sends it.
+    phone.unroute("**/api/sync")
+    page.locator("#send-stale").click()
+    wait_until_waiting(page, 0)
+    stale.wait_for(state="hidden")
