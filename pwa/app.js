@@ -1,6 +1,7 @@
 // Knacka for volunteers: the entry module. Routes: /join/CODE, / (home), /d/ID (district).
 
-import { kvGet, openDb } from "./js/db.js";
+import { getJson, send, signedIn } from "./js/api.js";
+import { kvDelete, kvGet, kvSet, openDb } from "./js/db.js";
 import { cached, refresh } from "./js/data.js";
 import { renderDistrict } from "./js/district.js";
 import { renderHome } from "./js/home.js";
@@ -33,7 +34,7 @@ async function route() {
   const path = location.pathname;
   app.screen?.leave?.();
   app.screen = null;
-  const token = await kvGet("token");
+  const token = await signedIn();
   const join = path.match(/^\/join\/([^/]+)\/?$/);
   let screen;
   if (join) {
@@ -68,14 +69,44 @@ document.addEventListener("click", (event) => {
 });
 window.addEventListener("popstate", route);
 
+// A sign-out that could not reach the server: the cookie may still be valid, so it is ended
+// before anything else, and until then nothing signs the phone back in.
+async function finishLogout() {
+  if (!(await kvGet("logout_pending"))) return true;
+  try {
+    const answer = await send("POST", "/api/auth/logout", undefined, { token: null, timeout: 5000 });
+    if (answer.ok || answer.status === 401) {
+      await kvDelete("logout_pending");
+      return true;
+    }
+  } catch {
+    /* offline: tried again on the next start */
+  }
+  return false;
+}
+
+// The browser may wipe IndexedDB, caches and the service worker while the HttpOnly session
+// cookie stays (docs/PWA.md). Then the server still knows the volunteer: the phone fetches
+// again what it needs, and says what happened. Returns /api/me's answer when it restored.
+async function restoreFromCookie() {
+  if (!(await finishLogout()) || (await signedIn())) return null;
+  let me;
+  try {
+    me = await getJson("/api/me", { token: null });
+  } catch {
+    return null; // no cookie, an ended session, or no network: the welcome screen it is
+  }
+  await kvSet("cookie_session", true);
+  await refresh();
+  return me;
+}
+
 async function boot() {
   await openDb();
-  if (navigator.storage?.persist) {
-    // Asks the browser not to clear the outbox when space runs low.
-    navigator.storage.persisted().then((yes) => yes || navigator.storage.persist()).catch(() => {});
-  }
+  const restored = await restoreFromCookie();
   await app.reloadData();
   initStatus(app);
+  if (restored) app.showWiped(restored.last_log_at);
   await outbox.prune();
   await route();
   await outbox.start();
@@ -94,7 +125,7 @@ async function boot() {
 }
 
 async function refreshFigures() {
-  if ((await kvGet("token")) && !outbox.paused) {
+  if ((await signedIn()) && !outbox.paused) {
     await refresh();
     await app.reloadData();
     app.rerender();

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -94,7 +95,7 @@ class Principal:
 
 
 def authenticate(session: Session, settings: Settings, token: str | None) -> Principal:
-    """The principal behind a bearer token, or 401."""
+    """The principal behind a session token (bearer or cookie), or 401."""
     unauthenticated = NotAuthenticated(
         "not_authenticated", "Sign in first", headers={"WWW-Authenticate": "Bearer"}
     )
@@ -111,6 +112,65 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> Pri
 
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
+# --- The session cookie: the phone's second carrier of the same session token ----------------
+# Safari and Chrome may delete a site's IndexedDB (where the PWA keeps its bearer token) while
+# cookies stay; the cookie keeps a volunteer signed in through that (docs/SECURITY.md, "Cookie").
+SESSION_COOKIE = "knacka_session"
+COOKIE_PATH = "/api"
+# A cookie-authenticated unsafe request must carry this header: a cross-site form cannot set it.
+CSRF_HEADER = "x-knacka"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SAME_ORIGIN_FETCH = frozenset({"same-origin", "none"})
+
+
+def set_session_cookie(response: Response, token: str, max_age_seconds: int) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age_seconds,
+        path=COOKIE_PATH,
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict"
+    )
+
+
+def _refuse_cross_site(request: Request) -> None:
+    """A write carried by the cookie alone: only from our own pages, with our header."""
+    refused = Forbidden(
+        "csrf_refused", "Begäran kom inte från Knacka. Ladda om sidan och försök igen."
+    )
+    if request.headers.get(CSRF_HEADER) != "1":
+        raise refused
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in _SAME_ORIGIN_FETCH:
+        raise refused
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+        raise refused
+
+
+def request_token(request: Request, bearer: str | None) -> str | None:
+    """The session token of a request: the bearer's, else the session cookie's.
+
+    The bearer token wins and is never checked for CSRF (a browser never adds it by itself).
+    The cookie is: on an unsafe method it counts only with the header and from the same origin.
+    """
+    if bearer:
+        return bearer
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    if request.method not in _SAFE_METHODS:
+        _refuse_cross_site(request)
+    return cookie
+
 
 def principal_for_token(session: Session, settings: Settings, token: str | None) -> Principal:
     """CurrentUser for routes that read the token themselves (the hot paths): 401, then TOTP."""
@@ -118,9 +178,10 @@ def principal_for_token(session: Session, settings: Settings, token: str | None)
 
 
 def get_principal_enrolling(
-    session: SessionDep, settings: SettingsDep, credentials: BearerCredentials
+    request: Request, session: SessionDep, settings: SettingsDep, credentials: BearerCredentials
 ) -> Principal:
-    return authenticate(session, settings, credentials.credentials if credentials else None)
+    token = request_token(request, credentials.credentials if credentials else None)
+    return authenticate(session, settings, token)
 
 
 # Also a session that still has to enrol TOTP: only for /me, logout and TOTP enrolment.
@@ -148,10 +209,9 @@ def get_streaming_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """As CurrentUser, but the database session is closed before a long stream begins."""
+    token = request_token(request, credentials.credentials if credentials else None)
     with Session(request.app.state.engine, expire_on_commit=False) as session:
-        principal = authenticate(
-            session, settings, credentials.credentials if credentials else None
-        )
+        principal = authenticate(session, settings, token)
         if session.info.pop(TOUCHED, False):
             session.commit()
     return refuse_pending_totp(principal)

@@ -690,3 +690,18 @@ def list_skewed(
         }
         for r in rows
     ]
+
+
+def last_received_at(*, session: Session, user_id: int) -> datetime | None:
+    """When the server last acknowledged a log of this user (index ix_door_log_user_received).
+
+    The phone compares it with its own memory: a phone that remembers nothing while the
+    server holds its logs had its storage wiped by the browser (docs/PWA.md).
+    """
+    value = session.execute(
+        select(door_log.c.received_at)
+        .where(door_log.c.user_id == user_id)
+        .order_by(door_log.c.received_at.desc())
+        .limit(1)
+    ).scalar()
+    return value if isinstance(value, datetime) else None

@@ -86,6 +86,9 @@ class MePublic(SQLModel):
     aks: list[str]
     # How long after the server got a log its author may still undo it (the server's rule).
     void_window_minutes: int
+    # When the server last acknowledged a log of this user: a phone that remembers none of
+    # them knows its storage was wiped, and says so (docs/PWA.md).
+    last_log_at: datetime | None = None
 
 
 # --- Sessions ---------------------------------------------------------------------------

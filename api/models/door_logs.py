@@ -34,7 +34,11 @@ class Source(StrEnum):
 
 class DoorLog(SQLModel, table=True):
     __tablename__ = "door_log"
-    __table_args__ = (Index("ix_door_log_skew", "clock_skew", "district_id"),)
+    __table_args__ = (
+        Index("ix_door_log_skew", "clock_skew", "district_id"),
+        # A volunteer's last acknowledged log, for /api/me (api/door_logs/ingest.py).
+        Index("ix_door_log_user_received", "user_id", "received_at"),
+    )
     # The client's UUID: unique in the database, so a resend can never make a second row.
     id: uuid.UUID = Field(primary_key=True)
     district_id: int = Field(foreign_key="district.id")

@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta
 
 import pyotp
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import update
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +14,8 @@ from api.accounts.access import (
     Principal,
     SessionDep,
     SettingsDep,
+    clear_session_cookie,
+    set_session_cookie,
 )
 from api.accounts.passwords import check_new_password
 from api.accounts.sessions import create_session, revoke_session
@@ -23,6 +25,7 @@ from api.core.db import utcnow
 from api.core.errors import Conflict, ErrorOut, Forbidden, KnackaError, NotAuthenticated
 from api.core.qr import qr_svg
 from api.core.security import PasswordLane
+from api.door_logs.ingest import last_received_at
 from api.models.accounts import (
     AuthSession,
     LoginIn,
@@ -204,7 +207,14 @@ def _store_password(session: Session, principal: Principal, user: User, new_hash
     "/auth/redeem",
     responses={400: {"description": "Unknown code"}, 410: {"description": "Expired or used"}},
 )
-def redeem(body: RedeemIn, session: SessionDep, settings: SettingsDep) -> TokenPublic:
+def redeem(
+    body: RedeemIn, session: SessionDep, settings: SettingsDep, response: Response
+) -> TokenPublic:
+    """The token in the body (the contract), and the same session in an HttpOnly cookie.
+
+    The cookie keeps the phone signed in when the browser wipes the PWA's own storage
+    (docs/SECURITY.md, "Cookie"); writes it carries need the X-Knacka header, same origin.
+    """
     user = accounts.redeem_invite(
         session=session,
         code=body.code.strip(),
@@ -212,12 +222,8 @@ def redeem(body: RedeemIn, session: SessionDep, settings: SettingsDep) -> TokenP
         secret_key=settings.secret_key,
         now=utcnow(),
     )
-    token, _ = create_session(
-        session=session,
-        user=user,
-        secret_key=settings.secret_key,
-        ttl=timedelta(days=settings.volunteer_session_ttl_days),
-    )
+    ttl = timedelta(days=settings.volunteer_session_ttl_days)
+    token, _ = create_session(session=session, user=user, secret_key=settings.secret_key, ttl=ttl)
     aks = user_ak_slugs(session=session, user=user)
     accounts.audit(
         session=session,
@@ -228,30 +234,35 @@ def redeem(body: RedeemIn, session: SessionDep, settings: SettingsDep) -> TokenP
         detail="name (invite redeemed)",
     )
     session.commit()
+    set_session_cookie(response, token, int(ttl.total_seconds()))
     return TokenPublic(access_token=token)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(principal: CurrentUserEnrolling, session: SessionDep) -> None:
+def logout(principal: CurrentUserEnrolling, session: SessionDep, response: Response) -> None:
+    """Ends the session, whichever carried it: the token stops working, the cookie goes."""
     revoke_session(session=session, auth=principal.auth)
     session.commit()
+    clear_session_cookie(response)
 
 
 @router.post("/auth/sessions/revoke", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_my_sessions(principal: CurrentUser, session: SessionDep) -> None:
+def revoke_my_sessions(principal: CurrentUser, session: SessionDep, response: Response) -> None:
     """Signs out every device of the caller, this one included."""
     accounts.revoke_all_sessions(session=session, user_id=principal.id)
     session.commit()
+    clear_session_cookie(response)
 
 
 @router.get("/me")
-def me(principal: CurrentUserEnrolling, settings: SettingsDep) -> MePublic:
+def me(principal: CurrentUserEnrolling, settings: SettingsDep, session: SessionDep) -> MePublic:
     return MePublic(
         id=principal.id,
         name=principal.name,
         role=principal.role,
         aks=principal.aks,
         void_window_minutes=settings.void_window_minutes,
+        last_log_at=last_received_at(session=session, user_id=principal.id),
     )
 
 

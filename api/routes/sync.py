@@ -20,6 +20,7 @@ from api.accounts.access import (
     SessionDep,
     SettingsDep,
     principal_for_token,
+    request_token,
     require_organiser,
 )
 from api.core.db import utcnow
@@ -86,7 +87,9 @@ def caller_of(principal: Principal) -> Caller:
     },
 )
 async def sync(request: Request, credentials: BearerCredentials) -> Response:
-    return await answer_sync(request, credentials.credentials if credentials else None)
+    return await answer_sync(
+        request, request_token(request, credentials.credentials if credentials else None)
+    )
 
 
 async def answer_sync(request: Request, token: str | None) -> Response:

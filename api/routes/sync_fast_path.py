@@ -5,6 +5,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.accounts.access import request_token
 from api.routes.sync import answer_sync
 
 
@@ -30,7 +31,7 @@ class SyncFastPath:
         scope["route"] = self._route or self._find_route(app)  # for the metrics' route label
         request = Request(scope, receive)
         try:
-            response = await answer_sync(request, bearer_token(request))
+            response = await answer_sync(request, request_token(request, bearer_token(request)))
         except Exception as exc:
             handler = _handler_for(app, exc)
             if handler is None:

@@ -12,6 +12,7 @@ from api.accounts.access import (
     CurrentUser,
     SessionDep,
     principal_for_token,
+    request_token,
     require_organiser,
 )
 from api.core.db import utcnow
@@ -66,7 +67,7 @@ class DistrictProgress(SQLModel):
 # exactly as CurrentUser would (401, 403 while TOTP is pending).
 @router.get("/totals")
 async def get_totals(request: Request, credentials: BearerCredentials, year: Year) -> TotalsPublic:
-    token = credentials.credentials if credentials else None
+    token = request_token(request, credentials.credentials if credentials else None)
     return await run_in_threadpool(_read_totals, request.app.state, token, year)
 
 

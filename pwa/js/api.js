@@ -1,4 +1,6 @@
-// Talks to /api with the session token. Every answer is checked: a 200 that is not the
+// Talks to /api with the session token, or (when the browser wiped the token) with the
+// HttpOnly session cookie the server set at sign-in; X-Knacka marks every request as the
+// app's own, which the server requires of cookie-carried writes (docs/SECURITY.md). Every answer is checked: a 200 that is not the
 // JSON we expect (a captive portal's login page) counts as a failure, never as success.
 
 import { ApiError } from "../shared/api-error.js";
@@ -17,7 +19,7 @@ export function retryAfterMs(response, now = Date.now()) {
 // The raw Response, or an ApiError of kind "network" when no answer came at all.
 export async function send(method, path, body, { token, timeout = TIMEOUT_MS } = {}) {
   const bearer = token === undefined ? await kvGet("token") : token;
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", "X-Knacka": "1" };
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const controller = new AbortController();
@@ -37,6 +39,11 @@ export async function send(method, path, body, { token, timeout = TIMEOUT_MS } =
   } finally {
     clearTimeout(timer);
   }
+}
+
+// Signed in on this phone: a stored token, or a session restored from the cookie.
+export async function signedIn() {
+  return Boolean((await kvGet("token")) || (await kvGet("cookie_session")));
 }
 
 // The parsed body when the answer really is JSON, otherwise null.

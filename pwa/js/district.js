@@ -4,6 +4,7 @@
 import { h, replace } from "../shared/dom.js";
 import { kvGet, kvSet } from "./db.js";
 import { findDistrict } from "./district-list.js";
+import { keep } from "./keep.js";
 import { HOLD_MS, isoWithOffset, newId, outbox, stockholmDay } from "./outbox.js";
 import { recentLogs } from "./recent.js";
 import { outcomeLabel } from "./status.js";
@@ -79,6 +80,7 @@ export function renderDistrict(app, districtId) {
       await countShift(outcome, 1);
       offerUndo(entry);
       recent.update();
+      keep.logSaved();
       if (isConversation) openQuickStep(entry);
     } finally {
       busy = false;

@@ -5,7 +5,7 @@ import { confirmAction } from "../shared/confirm.js";
 import { h, replace } from "../shared/dom.js";
 import { fmt, pct } from "../shared/format.js";
 import { send } from "./api.js";
-import { kvDelete, kvGet } from "./db.js";
+import { kvDelete, kvGet, kvSet } from "./db.js";
 import { districtList } from "./district-list.js";
 import { outbox } from "./outbox.js";
 import { recentLogs } from "./recent.js";
@@ -158,10 +158,18 @@ export function renderHome(app) {
   }
 
   async function reallyLogout() {
-    // Ends the session on the server when it can; the phone forgets it either way.
-    const token = await kvGet("token");
-    send("POST", "/api/auth/logout", undefined, { token, timeout: 5000 }).catch(() => {});
+    // Ends the session on the server (token and cookie both) when it can; the phone forgets
+    // it either way, and until the server has heard it nothing signs the phone back in.
+    const token = (await kvGet("token")) || null;
+    await kvSet("logout_pending", true);
+    try {
+      const answer = await send("POST", "/api/auth/logout", undefined, { token, timeout: 5000 });
+      if (answer.ok || answer.status === 401) await kvDelete("logout_pending");
+    } catch {
+      /* offline: app.js ends it on a later start */
+    }
     await kvDelete("token");
+    await kvDelete("cookie_session");
     for (const key of ["me", "assignments", "districts", "totals", "today"]) await kvDelete(`cache:${key}`);
     await app.reloadData();
     app.navigate("/", { replace: true });

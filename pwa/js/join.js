@@ -2,9 +2,9 @@
 
 import { ApiError } from "../shared/api-error.js";
 import { h, replace } from "../shared/dom.js";
-import { postJson } from "./api.js";
+import { postJson, signedIn as hasSession } from "./api.js";
 import { refresh, storeToken } from "./data.js";
-import { kvGet } from "./db.js";
+import { kvDelete, kvGet } from "./db.js";
 import { outbox } from "./outbox.js";
 
 const REFUSAL = {
@@ -51,6 +51,7 @@ export function renderJoin(app, code) {
     try {
       const answer = await postJson("/api/auth/redeem", { code, name }, { token: null });
       await storeToken(answer.access_token);
+      await kvDelete("logout_pending");
       await outbox.resume();
       await refresh();
       await app.reloadData();
@@ -76,7 +77,7 @@ export function renderJoin(app, code) {
 
   // Opening an old link again should not make a signed-in volunteer think they are locked out.
   const signedIn = h("div", { class: "banner banner-info", hidden: true });
-  Promise.all([kvGet("token"), kvGet("auth_expired")]).then(([token, expired]) => {
+  Promise.all([hasSession(), kvGet("auth_expired")]).then(([token, expired]) => {
     const name = app.data?.me?.name;
     if (!token || expired || !name) return;
     replace(

@@ -5,7 +5,7 @@
 // back off from 1 s to 5 min with jitter, and a Retry-After is always honoured.
 
 import { ApiError } from "../shared/api-error.js";
-import { jsonBody, retryAfterMs, send } from "./api.js";
+import { jsonBody, retryAfterMs, send, signedIn } from "./api.js";
 import { done, getAll, kvDelete, kvGet, kvSet, transact } from "./db.js";
 
 const BATCH_SIZE = 100;
@@ -248,7 +248,7 @@ class Outbox extends EventTarget {
 
   async run() {
     // Signed out: the logs stay until someone signs in on this phone again.
-    if (this.paused || !(await kvGet("token"))) return;
+    if (this.paused || !(await signedIn())) return;
     const wait = this.retryAfterUntil - Date.now();
     if (wait > 0) {
       if (!this.timer) this.schedule(wait);

@@ -1,8 +1,10 @@
 // What is always on screen: how many logs wait, the offline banner, a request to sign in
-// again, refused logs, and the offer of a new version.
+// again, refused logs, logs that waited over a day, a phone that had forgotten Knacka, the
+// offer of a new version, and whether this phone keeps Knacka (keep.js).
 
 import { h, replace } from "../shared/dom.js";
 import { refresh } from "./data.js";
+import { keep } from "./keep.js";
 import { outbox } from "./outbox.js";
 import { hhmm, plural, time } from "./ui.js";
 
@@ -38,6 +40,31 @@ const ERROR_TEXT = {
 };
 
 const REFRESH_EVERY_MS = 60 * 1000;
+// Logs that waited this long are said to be at risk: the browser may wipe the phone's storage.
+export const STALE_MS = 24 * 60 * 60 * 1000;
+
+const dayAndTime = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: "Europe/Stockholm",
+  day: "numeric",
+  month: "long",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
+// What the volunteer reads when the phone had forgotten Knacka but the cookie kept the session.
+export function wipedText(lastLogAt) {
+  const lines = [
+    "Telefonen hade glömt Knacka: webbläsaren hade raderat det som var sparat i telefonen. Du är fortfarande inloggad, och dina valdistrikt och siffror är hämtade igen.",
+  ];
+  if (lastLogAt) {
+    lines.push(
+      `Servern har alla dina loggar fram till ${dayAndTime.format(new Date(lastLogAt))}. Loggar som du sparade efter det men som inte hann skickas fanns bara i telefonen och kunde inte räddas.`,
+    );
+  } else {
+    lines.push("Servern hade inga loggar från dig sedan tidigare.");
+  }
+  return lines;
+}
 
 function reasonText(code) {
   return REASON[code] || `Servern sa nej (${code}).`;
@@ -60,7 +87,9 @@ export function initStatus(app) {
   const count = h("p", { class: "outbox-count", id: "outbox-count", role: "status" });
   // Why sending waits: at the foot of the page, so nothing moves under a tapping thumb.
   const detail = h("p", { class: "banner banner-quiet", id: "outbox-detail" });
-  replace(document.getElementById("after-main"), detail);
+  const keepBox = h("div", { id: "keep" });
+  replace(document.getElementById("after-main"), detail, keepBox);
+  keep.init(keepBox);
   const sendNow = h(
     "button",
     { type: "button", class: "btn btn-small", id: "send-now", on: { click: () => outbox.now("button") } },
@@ -77,7 +106,11 @@ export function initStatus(app) {
   const expired = h("div", { class: "banner banner-warn", id: "signin-banner", role: "alert" });
   const update = h("div", { class: "banner banner-info", id: "update-banner", role: "status" });
   const refusedBox = h("div", { id: "refused" });
-  replace(banners, offline, expired, update, refusedBox);
+  const stale = h("div", { class: "banner banner-warn", id: "stale-banner", role: "status" });
+  const wiped = h("div", { class: "banner banner-info", id: "wiped-banner", role: "status" });
+  replace(banners, offline, expired, wiped, stale, update, refusedBox);
+  stale.hidden = true;
+  wiped.hidden = true;
   offline.hidden = true;
   expired.hidden = true;
   update.hidden = true;
@@ -114,6 +147,7 @@ export function initStatus(app) {
       );
     }
     const refusedCount = await renderRefused(refusedBox);
+    await renderStale(waiting);
     // Colours by meaning: calm when all went out, amber while logs wait (they are safe on the
     // phone), red only when something needs the volunteer (sign in again, a refused log).
     (header.closest("header") || header).dataset.state = outbox.paused || refusedCount > 0 ? "problem" : waiting > 0 ? "waiting" : "sent";
@@ -143,6 +177,30 @@ export function initStatus(app) {
   window.addEventListener("online", online);
   window.addEventListener("offline", online);
   online();
+
+  // Built once, so a change of the count never moves the button under a tapping thumb.
+  const staleText = h("strong", {});
+  replace(
+    stale,
+    h("p", {}, staleText, "De finns bara i den här telefonen tills de har skickats, och telefonen kan radera dem om Knacka inte används."),
+    h("button", { type: "button", class: "btn btn-small", id: "send-stale", on: { click: () => outbox.now("button") } }, "Skicka nu"),
+  );
+
+  async function renderStale(waiting) {
+    const entries = waiting > 0 ? await outbox.entries() : [];
+    const old = entries.filter((e) => e.state === "waiting" && Date.now() - e.queued_at > STALE_MS);
+    stale.hidden = old.length === 0 || outbox.paused;
+    staleText.textContent = `${plural(old.length, "logg", "loggar")} har väntat i mer än ett dygn. `;
+  }
+
+  app.showWiped = (lastLogAt) => {
+    replace(
+      wiped,
+      wipedText(lastLogAt).map((line) => h("p", {}, line)),
+      h("button", { type: "button", class: "btn btn-small", id: "wiped-ok", on: { click: () => (wiped.hidden = true) } }, "Jag förstår"),
+    );
+    wiped.hidden = false;
+  };
 
   app.offerUpdate = (apply) => {
     replace(
