@@ -32,6 +32,7 @@ LOG_COLUMNS = (
     "left_material",
     "source",
     "tally_id",
+    "shift_id",
 )
 
 
@@ -51,6 +52,7 @@ _PG_TYPES = {
     "left_material": "boolean",
     "source": "varchar",
     "tally_id": "integer",
+    "shift_id": "integer",
     "day": "date",
     "year": "integer",
     "topic": "varchar",
@@ -103,7 +105,8 @@ _PG_INGEST = (
     + f") AS src({', '.join(_SOURCE_COLUMNS)})), "
     f"ins AS (INSERT INTO door_log ({', '.join(LOG_COLUMNS)}) "
     f"SELECT {', '.join(LOG_COLUMNS)} FROM src ON CONFLICT (id) DO NOTHING "
-    "RETURNING id, district_id, user_id, counted_on, outcome, new_member, left_material, source"
+    "RETURNING id, district_id, user_id, counted_on, outcome, new_member, left_material, source, "
+    "shift_id"
     "), new AS (SELECT ins.*, src.topics FROM ins JOIN src ON src.id = ins.id"
     "), opinions AS ("
     "INSERT INTO door_log_opinion (log_id, kind, value) "
@@ -128,6 +131,14 @@ _PG_INGEST = (
     "FROM new, unnest(string_to_array(topics, ',')) AS topic WHERE topics <> '' "
     "GROUP BY district_id, counted_on, topic ORDER BY district_id, counted_on, topic "
     "ON CONFLICT (district_id, day, topic) DO UPDATE SET n = topic_count_day.n + excluded.n"
+    "), shift_counts AS ("
+    "INSERT INTO shift_count (shift_id, user_id, doors, conversation, new_member) "
+    "SELECT shift_id, user_id, count(*), sum((outcome = 'conversation')::int), "
+    "sum(new_member::int) FROM ins WHERE shift_id IS NOT NULL "
+    "GROUP BY shift_id, user_id ORDER BY shift_id, user_id "
+    "ON CONFLICT (shift_id, user_id) DO UPDATE SET doors = shift_count.doors + excluded.doors, "
+    "conversation = shift_count.conversation + excluded.conversation, "
+    "new_member = shift_count.new_member + excluded.new_member"
     ") SELECT id FROM ins"
 )
 
@@ -177,6 +188,7 @@ def insert_logs(
                 int(r["left_material"]),
                 r["source"],
                 r.get("tally_id"),
+                r.get("shift_id"),
             )
         )
     sql = (

@@ -2,13 +2,14 @@
 
 One module per domain: `plan` (AKs, districts, goals, topics, campaign periods, the member
 register), `accounts` (users, sessions, invites, throttling, TOTP, audit) and `door_logs`
-(logs, their rollups, assignments, tallies). Importing `api.models` is what makes the
+(logs, their rollups, assignments, tallies) and `shifts` (knackpass: shifts, sign-ups,
+their counts). Importing `api.models` is what makes the
 metadata complete (Alembic's env.py, `SQLModel.metadata.create_all` in tests).
 
 Privacy by design: no table has a field for a resident's address, name, contact, free text or
 position. Only volunteers', organisers' and staff's own names and e-mails.
 """
 
-from api.models import accounts, base, door_logs, plan
+from api.models import accounts, base, door_logs, plan, shifts
 
-__all__ = ["accounts", "base", "door_logs", "plan"]
+__all__ = ["accounts", "base", "door_logs", "plan", "shifts"]

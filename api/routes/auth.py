@@ -21,6 +21,7 @@ from api.models.accounts import (
     TotpEnrolment,
     TotpVerifyIn,
 )
+from api.shifts import service as shifts
 
 router = APIRouter(tags=["auth"])
 
@@ -86,13 +87,15 @@ def login(body: LoginIn, session: SessionDep, settings: SettingsDep, ip: ClientI
     responses={400: {"description": "Unknown code"}, 410: {"description": "Expired or used"}},
 )
 def redeem(body: RedeemIn, session: SessionDep, settings: SettingsDep) -> TokenPublic:
-    user = accounts.redeem_invite(
-        session=session,
-        code=body.code.strip(),
-        name=body.name,
-        secret_key=settings.secret_key,
-        now=utcnow(),
-    )
+    code = body.code.strip()
+    # A shift's sign-up link is also an invite: joined to the AK and signed up at once.
+    shift = shifts.find_by_code(session=session, code=code, secret_key=settings.secret_key)
+    if shift is not None:
+        user = shifts.join_and_sign_up(session=session, shift=shift, name=body.name, now=utcnow())
+    else:
+        user = accounts.redeem_invite(
+            session=session, code=code, name=body.name, secret_key=settings.secret_key, now=utcnow()
+        )
     token, _ = create_session(
         session=session,
         user=user,
