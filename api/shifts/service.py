@@ -40,7 +40,7 @@ def create_shift(
     *,
     session: Session,
     ak: Ak,
-    created_by: int,
+    created_by: int | None,
     starts_at: datetime,
     ends_at: datetime,
     meeting_point: str,
