@@ -164,3 +164,41 @@ def test_check_in_counts_as_came_once_and_no_shows_are_listed(
     assert [p["name"] for p in summary["no_shows"]] == ["Nils"]
     # The leader sees the names; a volunteer of the shift does not.
     assert "no_shows" not in summary_of(client, vera, shift["id"])
+
+
+def test_gallring_deletes_sign_ups_of_shifts_ended_long_ago_and_keeps_the_counts(
+    client: TestClient, make_user: MakeUser, db: Engine
+):
+    from api.core.db import utcnow
+    from api.models.shifts import Shift, ShiftSignup
+    from api.ops.retention import run_retention
+
+    olle = make_user("organiser", aks=["ale"])
+    old, recent = make_shift(client, olle), make_shift(client, olle)
+    vera = make_user("volunteer", aks=["ale"])
+    for shift in (old, recent):
+        assert (
+            client.post(f"/api/shifts/{shift['id']}/signup", headers=vera.headers).status_code
+            == 200
+        )
+    sync(client, vera, [a_log(old["district_ids"][0], shift_id=old["id"])])
+    with Session(db) as session:
+        ancient = utcnow() - timedelta(days=91)
+        session.execute(
+            Shift.__table__.update()  # type: ignore[attr-defined]
+            .where(Shift.__table__.c.id == old["id"])  # type: ignore[attr-defined]
+            .values(starts_at=ancient - timedelta(hours=3), ends_at=ancient)
+        )
+        session.commit()
+        run_retention(
+            session=session,
+            now=utcnow(),
+            volunteer_inactive_days=0,
+            audit_days=0,
+            dry_run=False,
+            shift_signup_days=90,
+        )
+        session.commit()
+        kept = session.execute(select(ShiftSignup.shift_id)).scalars().all()
+    assert kept == [recent["id"]]
+    assert summary_of(client, olle, old["id"])["doors"] == 1
