@@ -248,7 +248,7 @@ def run_retention(
             "shift_signup",
             delete(ShiftSignup).where(
                 col(ShiftSignup.shift_id).in_(
-                    select(Shift.id).where(
+                    select(col(Shift.id)).where(
                         col(Shift.ends_at) < now - timedelta(days=shift_signup_days)
                     )
                 )
