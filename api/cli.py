@@ -139,6 +139,7 @@ def retention_command(
                 audit_days=settings.retention_audit_days,
                 dry_run=dry_run,
                 secret_key=settings.secret_key,
+                shift_signup_days=settings.retention_shift_signup_days,
             )
             session.commit()
     finally:

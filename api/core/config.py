@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # erased; audit entries older than this are purged. 0 turns that part off.
     retention_volunteer_inactive_days: int = Field(default=365, ge=0)
     retention_audit_days: int = Field(default=730, ge=0)
+    # Person-level knackpass sign-ups and check-ins: days kept after the shift ends.
+    retention_shift_signup_days: int = Field(default=90, ge=1)
     # Gallring runs by itself inside the app this often (one process at a time); 0: only by
     # `knacka retention`.
     retention_interval_seconds: float = Field(default=24 * 3600, ge=0)

@@ -24,6 +24,7 @@ from api.door_logs.rollups import ak_t, apply_to_rollups, assignment_t, district
 from api.door_logs.sql import active_topic_slugs, district_ak_slugs, insert_logs
 from api.models.accounts import Role
 from api.models.door_logs import Outcome, Source
+from api.shifts.rules import UNKNOWN_SHIFT, log_fits_shift, shift_facts, signed_up_shifts
 
 MAX_BATCH = 500
 
@@ -45,6 +46,7 @@ ITEM_FIELDS = frozenset(
         "answer",
         "channel",
         "ak",
+        "shift_id",
     }
 )
 
@@ -137,7 +139,12 @@ def _parse_item(item: Any) -> dict[str, Any]:
     # Joining the party happens in a conversation; anything else is a client error.
     if new_member and outcome != Outcome.conversation:
         raise Rejected("invalid_item")
+    # A reference, not the log: one that cannot be right is dropped later, never refused.
+    shift_ref = item.get("shift_id")
+    if shift_ref is not None and (type(shift_ref) is not int or not 0 < shift_ref < 2**31):
+        shift_ref = -1
     return {
+        "shift_ref": shift_ref,
         "id": log_id,
         "district_id": district_id,
         "occurred_at": occurred_at,
@@ -328,6 +335,15 @@ def ingest_batches(
     # Refused for what the server knows now (a retired topic, an ended assignment): if the
     # log is already stored from an earlier send, the phone is told so instead.
     refused: list[tuple[int, int, dict[str, Any]]] = []
+    shift_ids = sorted(
+        {
+            row["shift_ref"]
+            for rows in door_rows
+            for _, row in rows
+            if row["shift_ref"] not in (None, -1)
+        }
+    )
+    shifts = shift_facts(session=session, shift_ids=shift_ids)
     candidates: list[tuple[int, int, dict[str, Any]]] = []
     for number, (caller, _) in enumerate(batches):
         access = _Access(
@@ -336,8 +352,37 @@ def ingest_batches(
             district_ids={row["district_id"] for _, row in door_rows[number]},
             ak_of=ak_of,
         )
+        # Another AK's shift counts for a volunteer who signed up to it.
+        foreign_shifts = sorted(
+            {
+                row["shift_ref"]
+                for _, row in door_rows[number]
+                if row["shift_ref"] in shifts and shifts[row["shift_ref"]].ak not in caller.aks
+            }
+        )
+        signed_up = signed_up_shifts(
+            session=session, user_id=caller.user_id, shift_ids=foreign_shifts
+        )
         for index, row in door_rows[number]:
             row["user_id"] = caller.user_id
+            row["shift_id"] = None
+            if (ref := row["shift_ref"]) is not None:
+                warning = (
+                    log_fits_shift(
+                        shift=shifts.get(ref),
+                        role=caller.role,
+                        aks=caller.aks,
+                        signed_up=ref in signed_up,
+                        district_id=row["district_id"],
+                        occurred_at=row["occurred_at"],
+                    )
+                    if ref != -1
+                    else UNKNOWN_SHIFT
+                )
+                if warning is None:
+                    row["shift_id"] = ref
+                else:
+                    answers[number][index]["warning"] = warning
             try:
                 access.check(row["district_id"], row["counted_on"])
                 if row["topics"] and not known_topics.issuperset(row["topics"].split(",")):

@@ -40,15 +40,25 @@ topic_t: Table = SQLModel.metadata.tables["topic"]
 
 assignment_t: Table = SQLModel.metadata.tables["assignment"]
 
+shift_count: Table = SQLModel.metadata.tables["shift_count"]
+
+SHIFT_COUNTERS = ("doors", "conversation", "new_member")
+
 
 def apply_to_rollups(*, session: Session, rows: Iterable[Any], sign: int) -> None:
     """Add (sign=1) or take away (sign=-1) rows' counts, grouped per rollup key."""
     # First count identical shapes (a batch has few), then spread them over the rollups.
     shapes: dict[tuple[Any, ...], int] = defaultdict(int)
     topic_sets: dict[tuple[int, date, str], int] = defaultdict(int)
+    per_shift: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
         m = row if isinstance(row, dict) else row._mapping
         user = m["user_id"] if m["source"] == Source.app else None
+        if (shift_id := m.get("shift_id")) is not None:  # the shift's summary (api/shifts)
+            counts = per_shift[(shift_id, m["user_id"])]
+            counts[0] += sign
+            counts[1] += sign if m["outcome"] == "conversation" else 0
+            counts[2] += sign if m["new_member"] else 0
         district_id, day = m["district_id"], m["counted_on"]
         shapes[(district_id, day, user, m["outcome"], m["new_member"], m["left_material"])] += 1
         if topics := m.get("topics"):  # carried beside the row (api/door_logs/opinions.py)
@@ -88,6 +98,39 @@ def apply_to_rollups(*, session: Session, rows: Iterable[Any], sign: int) -> Non
         counters=("n",),
         rows=[(*key, n) for key, n in sorted(per_topic.items())],
     )
+    add_counts(
+        session=session,
+        table=shift_count.name,
+        keys=("shift_id", "user_id"),
+        counters=SHIFT_COUNTERS,
+        rows=[(*key, *values) for key, values in sorted(per_shift.items())],
+    )
+
+
+def recount_shifts(*, session: Session) -> dict[tuple[int, int], tuple[int, ...]]:
+    """Shift counts recomputed from door_log (non-zero only): for checks against the rollup."""
+    c = door_log.c
+    rows = session.execute(
+        select(
+            c.shift_id,
+            c.user_id,
+            func.count(),
+            func.sum(case((c.outcome == "conversation", 1), else_=0)),
+            func.sum(case((c.new_member.is_(True), 1), else_=0)),
+        )
+        .where(c.voided_at.is_(None), c.shift_id.is_not(None))
+        .group_by(c.shift_id, c.user_id)
+    ).all()
+    return {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in rows}
+
+
+def stored_shift_counts(*, session: Session) -> dict[tuple[int, int], tuple[int, ...]]:
+    out = {}
+    for r in session.execute(shift_count.select()).mappings():
+        values = tuple(int(r[k]) for k in SHIFT_COUNTERS)
+        if any(values):
+            out[(r["shift_id"], r["user_id"])] = values
+    return out
 
 
 _KEYS = {

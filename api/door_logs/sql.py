@@ -34,6 +34,7 @@ LOG_COLUMNS = (
     "source",
     "tally_id",
     "campaign_id",
+    "shift_id",
 )
 
 
@@ -54,6 +55,7 @@ _PG_TYPES = {
     "source": "varchar",
     "tally_id": "integer",
     "campaign_id": "integer",
+    "shift_id": "integer",
     "day": "date",
     "year": "integer",
     "topic": "varchar",
@@ -113,7 +115,7 @@ _PG_INGEST = (
     f"ins AS (INSERT INTO door_log ({', '.join(LOG_COLUMNS)}) "
     f"SELECT {', '.join(LOG_COLUMNS)} FROM src ON CONFLICT (id) DO NOTHING "
     "RETURNING id, district_id, user_id, occurred_at, counted_on, outcome, new_member, "
-    "left_material, source"
+    "left_material, source, shift_id"
     "), new AS (SELECT ins.*, src.topics FROM ins JOIN src ON src.id = ins.id"
     "), opinions AS ("
     "INSERT INTO door_log_opinion (log_id, kind, value) "
@@ -144,6 +146,14 @@ _PG_INGEST = (
     "SELECT user_id, floor(extract(epoch FROM occurred_at) / 60)::int, count(*) "
     "FROM ins WHERE source = 'app' GROUP BY 1, 2 ORDER BY 1, 2 "
     "ON CONFLICT (user_id, minute) DO UPDATE SET n = door_rate_minute.n + excluded.n"
+    "), shift_counts AS ("
+    "INSERT INTO shift_count (shift_id, user_id, doors, conversation, new_member) "
+    "SELECT shift_id, user_id, count(*), sum((outcome = 'conversation')::int), "
+    "sum(new_member::int) FROM ins WHERE shift_id IS NOT NULL "
+    "GROUP BY shift_id, user_id ORDER BY shift_id, user_id "
+    "ON CONFLICT (shift_id, user_id) DO UPDATE SET doors = shift_count.doors + excluded.doors, "
+    "conversation = shift_count.conversation + excluded.conversation, "
+    "new_member = shift_count.new_member + excluded.new_member"
     ") SELECT id FROM ins"
 )
 
@@ -202,6 +212,7 @@ def insert_logs(
                 r["source"],
                 r.get("tally_id"),
                 r.get("campaign_id"),
+                r.get("shift_id"),
             )
         )
     sql = (

@@ -3,13 +3,14 @@
 One module per domain: `plan` (AKs, districts, goals, topics, campaign periods, the member
 register), `accounts` (users, sessions, invites, throttling, TOTP, audit) and `door_logs`
 (logs, their rollups, assignments, tallies), `campaigns` (campaigns, their question and
-rollups, workplace and stall logs). Importing `api.models` is what makes the
+rollups, workplace and stall logs) and `shifts` (knackpass: shifts, sign-ups, their counts).
+Importing `api.models` is what makes the
 metadata complete (Alembic's env.py, `SQLModel.metadata.create_all` in tests).
 
 Privacy by design: no table has a field for a resident's address, name, contact, free text or
 position. Only volunteers', organisers' and staff's own names and e-mails.
 """
 
-from api.models import accounts, base, campaigns, door_logs, plan
+from api.models import accounts, base, campaigns, door_logs, plan, shifts
 
-__all__ = ["accounts", "base", "campaigns", "door_logs", "plan"]
+__all__ = ["accounts", "base", "campaigns", "door_logs", "plan", "shifts"]

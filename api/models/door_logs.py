@@ -55,6 +55,9 @@ class DoorLog(SQLModel, table=True):
     tally_id: int | None = Field(default=None, foreign_key="tally.id", index=True)
     # The campaign the log was made in (a bad reference is dropped at ingest, never stored).
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    # The shift the log was made in, once checked (api/shifts/rules.py). No foreign key: the
+    # hot insert should not look each row's shift up again, and shifts are never deleted.
+    shift_id: int | None = None
     voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     voided_by: int | None = Field(default=None, foreign_key="user_account.id")
     # Set by gallring 30 days after received_at: its times are then coarsened to the hour and

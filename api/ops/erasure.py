@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, col
 
 from api.accounts.service import ERASED_NAME, account_key
 from api.core.sql import dialect_of
-from api.door_logs.rollups import COUNTERS, door_count_user_day, door_log
+from api.door_logs.rollups import COUNTERS, SHIFT_COUNTERS, door_count_user_day, door_log
 from api.door_logs.sql import add_counts
 from api.models.accounts import (
     ANONYMOUS_ROLE,
@@ -40,6 +40,7 @@ _MOVED: tuple[tuple[str, str], ...] = (
     ("tally", "voided_by"),
     ("assignment", "created_by"),
     ("invite", "created_by"),
+    ("shift", "created_by"),
     ("member_register_change", "recorded_by"),
     ("audit_event", "actor_id"),
     ("audit_event", "target_user_id"),
@@ -82,6 +83,23 @@ def _merge_user_counts(*, session: Session, anonymous: int, where: Any) -> None:
     )
 
 
+def _merge_shift_counts(*, session: Session, anonymous: int, person: int) -> None:
+    """A shift's door counts stay whole: the person's move to the anonymous id."""
+    t = _tables["shift_count"]
+    moving = t.c.user_id == person
+    rows = session.execute(
+        select(t.c.shift_id, *(t.c[c] for c in SHIFT_COUNTERS)).where(moving).order_by(t.c.shift_id)
+    ).all()
+    session.execute(delete(t).where(moving))
+    add_counts(
+        session=session,
+        table=t.name,
+        keys=("shift_id", "user_id"),
+        counters=SHIFT_COUNTERS,
+        rows=[(r[0], anonymous, *(int(v) for v in r[1:])) for r in rows],
+    )
+
+
 def erase_person(*, session: Session, user: User, now: datetime, secret_key: str) -> int:
     """Erase one person; returns the anonymous id their logs now carry. The caller commits."""
     assert user.id is not None
@@ -89,6 +107,16 @@ def erase_person(*, session: Session, user: User, now: datetime, secret_key: str
     anonymous = anonymous_id(session=session, now=now)
     _merge_user_counts(
         session=session, anonymous=anonymous, where=door_count_user_day.c.user_id == person
+    )
+    _merge_shift_counts(session=session, anonymous=anonymous, person=person)
+    shift_t = _tables["shift"]
+    session.execute(update(shift_t).where(shift_t.c.leader_id == person).values(leader_id=None))
+    signup_t = _tables["shift_signup"]
+    active = select(signup_t.c.shift_id).where(
+        signup_t.c.user_id == person, signup_t.c.cancelled_at.is_(None)
+    )
+    session.execute(
+        update(shift_t).where(shift_t.c.id.in_(active)).values(signed_up=shift_t.c.signed_up - 1)
     )
     for table_name, column in _MOVED:
         table: Table = _tables[table_name]
@@ -98,7 +126,7 @@ def erase_person(*, session: Session, user: User, now: datetime, secret_key: str
         session.execute(delete(LoginFailure).where(col(LoginFailure.account_key) == key))
     assignment = _tables["assignment"]
     session.execute(delete(assignment).where(assignment.c.user_id == person))
-    for owned in ("user_ak", "auth_session", "totp_factor", "recovery_code"):
+    for owned in ("user_ak", "auth_session", "totp_factor", "recovery_code", "shift_signup"):
         owned_t: Table = _tables[owned]
         session.execute(delete(owned_t).where(owned_t.c.user_id == person))
     session.flush()

@@ -28,6 +28,7 @@ from api.door_logs import opinions
 from api.door_logs.rollups import door_log
 from api.models.accounts import AuditEvent, AuthSession, Invite, LoginFailure, Role, User
 from api.models.door_logs import Assignment
+from api.models.shifts import Shift, ShiftSignup
 from api.ops import erasure
 
 # After a season (a calendar year) ends, this long for its reports before the volunteer link goes.
@@ -92,6 +93,15 @@ POLICY: tuple[Rule, ...] = (
     Rule("campaign_opinion_week", "for good", "none: counts per campaign, district, week, option"),
     Rule("member_register_change", "for good", "none: AK figures; its author moves on erasure"),
     Rule("alembic_version", "for good", "none: the schema's version"),
+    Rule(
+        "shift", "for good", "none: time, place and counters; its leader and author go on erasure"
+    ),
+    Rule(
+        "shift_signup",
+        "KNACKA_RETENTION_SHIFT_SIGNUP_DAYS (90) after the shift ends",
+        "deleted (and with the person)",
+    ),
+    Rule("shift_count", "for good, as counts", "the person's move to the anonymous id on erasure"),
 )
 
 
@@ -202,6 +212,7 @@ def run_retention(
     audit_days: int,
     dry_run: bool,
     secret_key: str = "",
+    shift_signup_days: int = 90,
 ) -> RetentionReport:
     """Everything POLICY says, in the caller's transaction (0 days: that part is off)."""
     volunteers: list[int] = []
@@ -255,6 +266,16 @@ def run_retention(
             "assignment",
             delete(Assignment).where(col(Assignment.ends_on) < today - ASSIGNMENT_AFTER_END),
         ),
+        (
+            "shift_signup",
+            delete(ShiftSignup).where(
+                col(ShiftSignup.shift_id).in_(
+                    select(col(Shift.id)).where(
+                        col(Shift.ends_at) < now - timedelta(days=shift_signup_days)
+                    )
+                )
+            ),
+        ),
         # Failed sign-ins (with the IP address) matter for minutes; a day is far beyond any window.
         (
             "login_failure",
@@ -304,6 +325,7 @@ def run_if_due(*, engine: Engine, settings: Settings, now: datetime) -> Retentio
             audit_days=settings.retention_audit_days,
             dry_run=False,
             secret_key=settings.secret_key,
+            shift_signup_days=settings.retention_shift_signup_days,
         )
         session.commit()
         return report

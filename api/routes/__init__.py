@@ -20,6 +20,7 @@ from api.routes import (
     live,
     plan_admin,
     plan_workbook,
+    shifts,
     sync,
     tallies,
     topics,
@@ -57,5 +58,6 @@ for module in (
     plan_admin,
     plan_workbook,
     exports,
+    shifts,
 ):
     api_router.include_router(module.router)

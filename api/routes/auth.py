@@ -39,6 +39,7 @@ from api.models.accounts import (
     TotpVerifyIn,
     User,
 )
+from api.shifts import service as shifts
 
 router = APIRouter(tags=["auth"])
 
@@ -215,13 +216,15 @@ def redeem(
     The cookie keeps the phone signed in when the browser wipes the PWA's own storage
     (docs/SECURITY.md, "Cookie"); writes it carries need the X-Knacka header, same origin.
     """
-    user = accounts.redeem_invite(
-        session=session,
-        code=body.code.strip(),
-        name=body.name,
-        secret_key=settings.secret_key,
-        now=utcnow(),
-    )
+    code = body.code.strip()
+    # A shift's sign-up link is also an invite: joined to the AK and signed up at once.
+    shift = shifts.find_by_code(session=session, code=code, secret_key=settings.secret_key)
+    if shift is not None:
+        user = shifts.join_and_sign_up(session=session, shift=shift, name=body.name, now=utcnow())
+    else:
+        user = accounts.redeem_invite(
+            session=session, code=code, name=body.name, secret_key=settings.secret_key, now=utcnow()
+        )
     ttl = timedelta(days=settings.volunteer_session_ttl_days)
     token, _ = create_session(session=session, user=user, secret_key=settings.secret_key, ttl=ttl)
     aks = user_ak_slugs(session=session, user=user)

@@ -45,7 +45,7 @@ class SyncIn(SQLModel):
     model_config = {"extra": "forbid"}
     logs: list[Any] = Field(
         description="Door logs: {id, district_id, occurred_at, outcome, topics, new_member, "
-        "left_material}; at most 500 (more is refused whole with 413)"
+        "left_material, shift_id?}; at most 500 (more is refused whole with 413)"
     )
 
 
@@ -53,6 +53,7 @@ class SyncResult(SQLModel):
     id: str | None
     status: str
     code: str | None = None
+    warning: str | None = None
 
 
 class SyncOut(SQLModel):

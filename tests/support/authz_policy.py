@@ -246,6 +246,43 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/tallies/{tally_id}/void"): Policy(
         managers_reaching(), prepare=lambda ctx: _a_tally(ctx)
     ),
+    # Knackpass: the AK's members see its shifts; another AK's shift is 404, as if absent.
+    ("POST", "/api/shifts"): Policy(
+        organisers_of_the_ak(201),
+        body={
+            "ak": OWN_AK,
+            "starts_at": "2026-12-05T10:00:00+01:00",
+            "ends_at": "2026-12-05T13:00:00+01:00",
+            "meeting_point": "Ale torg",
+            "district_ids": ["{district_id}"],
+        },
+    ),
+    ("GET", "/api/shifts"): Policy(statuses(401, 200, 200, 403, 200), query={"ak": OWN_AK}),
+    ("GET", "/api/shifts/mine"): Policy(signed_in()),
+    ("GET", "/api/shifts/{shift_id}"): Policy(
+        statuses(401, 200, 200, 404, 200), prepare=lambda ctx: _a_shift(ctx)
+    ),
+    ("DELETE", "/api/shifts/{shift_id}"): Policy(
+        statuses(401, 403, 204, 404, 204), prepare=lambda ctx: _a_shift(ctx)
+    ),
+    ("POST", "/api/shifts/{shift_id}/signup"): Policy(
+        statuses(401, 200, 200, 404, 200), prepare=lambda ctx: _a_shift(ctx)
+    ),
+    ("DELETE", "/api/shifts/{shift_id}/signup"): Policy(
+        statuses(401, 204, 204, 404, 204), prepare=lambda ctx: _a_shift(ctx)
+    ),
+    ("GET", "/api/shifts/{shift_id}/summary"): Policy(
+        statuses(401, 200, 200, 404, 200), prepare=lambda ctx: _a_shift(ctx)
+    ),
+    ("GET", "/api/shifts/{shift_id}/calendar.ics"): Policy(
+        statuses(401, 200, 200, 404, 200), prepare=lambda ctx: _a_shift(ctx)
+    ),
+    # Check-in: the shift's leader, the AK's organisers and staff; not another volunteer.
+    ("POST", "/api/shifts/{shift_id}/checkins"): Policy(
+        statuses(401, 403, 200, 404, 200),
+        body={"user_id": "{user_id}"},
+        prepare=lambda ctx: _a_shift(ctx),
+    ),
     # Topics: everyone reads the active list; staff edit it.
     ("GET", "/api/topics"): Policy(signed_in()),
     ("GET", "/api/topics/all"): Policy(staff_only()),
@@ -391,6 +428,37 @@ def _campaign(ctx: Any) -> int:
         session.add(CampaignAk(campaign_id=campaign.id, ak_id=ak.id))
         session.commit()
         return campaign.id
+
+
+def _a_shift(ctx: Any) -> dict[str, Any]:
+    """A shift of the own AK, starting tomorrow, with the target volunteer signed up."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session
+
+    from api.plan import catalogue
+    from api.shifts import service as shifts
+    from tests.conftest import TEST_SECRET
+
+    user_id, district_id = _target_volunteer_and_district(ctx)
+    starts = datetime.now(UTC) + timedelta(days=1)
+    with Session(ctx.db) as session:
+        shift = shifts.create_shift(
+            session=session,
+            ak=catalogue.get_ak_by_slug(session=session, slug=OWN_AK),
+            created_by=None,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=3),
+            meeting_point="Ale torg",
+            district_ids=[district_id],
+            capacity=None,
+            leader_id=None,
+            note=None,
+            secret_key=TEST_SECRET,
+        )
+        shifts.sign_up(session=session, shift=shift, user_id=user_id, now=datetime.now(UTC))
+        session.commit()
+        return {"shift_id": shift.id, "user_id": user_id}
 
 
 def _a_log(ctx: Any) -> dict[str, Any]:
