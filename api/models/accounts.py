@@ -53,6 +53,8 @@ class User(SQLModel, table=True):
     )
     # Kept on the account because sessions are purged by gallring long before a year passes.
     last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # When a staff member or organiser acknowledged the privacy notice (art. 13), shown once.
+    notice_acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class UserAk(SQLModel, table=True):
@@ -76,6 +78,8 @@ class MePublic(SQLModel):
     aks: list[str]
     # How long after the server got a log its author may still undo it (the server's rule).
     void_window_minutes: int
+    # Staff and organisers: when they acknowledged the privacy notice (None: show it).
+    notice_acknowledged_at: datetime | None = None
 
 
 # --- Sessions ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from api.routes import (
     invites,
     live,
     plan_admin,
+    privacy,
     sync,
     tallies,
     topics,
@@ -32,5 +33,5 @@ api_router.include_router(sync.router)
 for module in (health, auth, aks, district_maps, districts, goals, invites, users, audit):
     api_router.include_router(module.router)
 # live before totals: /totals/stream is a route of its own, not a totals view.
-for module in (assignments, tallies, topics, live, dashboard, totals, plan_admin, exports):
+for module in (assignments, tallies, topics, live, dashboard, totals, plan_admin, exports, privacy):
     api_router.include_router(module.router)

@@ -16,9 +16,18 @@ def list_audit(
     principal: CurrentStaff,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Older than id")] = None,
+    user_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only entries about or by this person")
+    ] = None,
 ) -> list[AuditEventPublic]:
     """Newest first: who read or changed people's data, what, and when."""
-    events = accounts.list_audit(session=session, limit=limit, before_id=before)
-    accounts.audit(session=session, actor_id=principal.id, action="audit.read")
+    events = accounts.list_audit(session=session, limit=limit, before_id=before, user_id=user_id)
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="audit.read",
+        target_user_id=user_id,
+        detail="filtered by person" if user_id is not None else None,
+    )
     session.commit()
     return [AuditEventPublic.model_validate(e, from_attributes=True) for e in events]

@@ -133,6 +133,12 @@ def me(principal: CurrentUserEnrolling, settings: SettingsDep) -> MePublic:
         role=principal.role,
         aks=principal.aks,
         void_window_minutes=settings.void_window_minutes,
+        # Only password accounts see the notice at sign-in; volunteers saw it before joining.
+        notice_acknowledged_at=(
+            principal.user.notice_acknowledged_at
+            if principal.role in (Role.staff, Role.organiser)
+            else None
+        ),
     )
 
 
