@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from api.accounts import service as accounts
-from api.accounts.access import CurrentStaff, CurrentUser, SessionDep, SettingsDep
+from api.accounts.access import CurrentStaff, CurrentUserEnrolling, SessionDep, SettingsDep
 from api.core.db import utcnow
 from api.core.types import RowId
 from api.ops import retention, subject_access
@@ -25,8 +25,10 @@ def privacy_notice(settings: SettingsDep) -> dict[str, Any]:
 
 
 @router.post("/me/notice", status_code=status.HTTP_204_NO_CONTENT)
-def acknowledge_notice(principal: CurrentUser, session: SessionDep) -> None:
-    """The caller has read the privacy notice; /admin shows it until this is stored once."""
+def acknowledge_notice(principal: CurrentUserEnrolling, session: SessionDep) -> None:
+    """The caller has read the privacy notice; /admin shows it until this is stored once.
+
+    Allowed before TOTP enrolment too: the notice comes at the very first sign-in."""
     user = principal.user
     if user.notice_acknowledged_at is None:
         user.notice_acknowledged_at = utcnow()
