@@ -56,8 +56,43 @@ def audit(
     )
 
 
-def list_audit(*, session: Session, limit: int, before_id: int | None = None) -> list[AuditEvent]:
+def audit_list_read(
+    *,
+    session: Session,
+    actor_id: int,
+    action: str,
+    covered: list[int],
+    ak: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """A read of a list of people: one entry per person the list covered, so the audit
+    filtered by person (GET /api/audit?user_id=) shows every list that showed them."""
+    people = list(dict.fromkeys(covered))
+    summary = f"{len(people)} users" + (f"; {detail}" if detail else "")
+    if not people:
+        audit(session=session, actor_id=actor_id, action=action, ak=ak, detail=summary[:200])
+        return
+    session.add_all(
+        AuditEvent(
+            actor_id=actor_id,
+            action=action,
+            target_user_id=person,
+            ak=ak,
+            detail=summary[:200],
+        )
+        for person in people
+    )
+
+
+def list_audit(
+    *, session: Session, limit: int, before_id: int | None = None, user_id: int | None = None
+) -> list[AuditEvent]:
+    """Newest first; with user_id only the entries about that person or by them."""
     query = select(AuditEvent)
+    if user_id is not None:
+        query = query.where(
+            (col(AuditEvent.target_user_id) == user_id) | (col(AuditEvent.actor_id) == user_id)
+        )
     if before_id is not None:
         query = query.where(col(AuditEvent.id) < before_id)
     return list(session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit)).all())

@@ -63,6 +63,8 @@ class User(SQLModel, table=True):
     )
     # Kept on the account because sessions are purged by gallring long before a year passes.
     last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # When a staff member or organiser acknowledged the privacy notice (art. 13), shown once.
+    notice_acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class UserAk(SQLModel, table=True):
@@ -89,6 +91,8 @@ class MePublic(SQLModel):
     # When the server last acknowledged a log of this user: a phone that remembers none of
     # them knows its storage was wiped, and says so (docs/PWA.md).
     last_log_at: datetime | None = None
+    # Staff and organisers: when they acknowledged the privacy notice (None: show it).
+    notice_acknowledged_at: datetime | None = None
 
 
 # --- Sessions ---------------------------------------------------------------------------

@@ -105,6 +105,51 @@ POLICY: tuple[Rule, ...] = (
 )
 
 
+def notice_periods(settings: Settings) -> list[dict[str, str]]:
+    """The periods above in the words of the privacy notice (art. 13), for people to read.
+
+    The phone's join notice and /admin's first-sign-in notice read these through
+    GET /api/privacy/notice, so the notice cannot drift from what gallring does.
+    """
+    final = opinions.FINAL_AFTER.days
+    grace = SEASON_GRACE.days
+    return [
+        {
+            "what": "Ditt namn och ditt konto",
+            "kept": "tills du eller din organisatör tar bort det; ett frivilligkonto tas bort av "
+            f"sig självt efter {settings.retention_volunteer_inactive_days} dagar utan "
+            "inloggning eller logg",
+        },
+        {
+            "what": "Vilka valdistrikt du fått och i vilken arbetskrets du är",
+            "kept": f"som kontot; en tilldelning tas bort {ASSIGNMENT_AFTER_END.days} dagar "
+            "efter att den slutat",
+        },
+        {
+            "what": "Inloggningar (en per telefon eller dator)",
+            "kept": f"tills de går ut eller du loggar ut, sedan {SESSION_AFTER_END.days} dagar",
+        },
+        {
+            "what": "Dina loggar (valdistrikt, utfall, tid)",
+            "kept": f"efter {final} dagar görs tiden om till hel timme och ämnena finns bara "
+            f"kvar som antal; {grace} dagar efter valårets slut kopplas loggarna bort från dig "
+            "och finns bara kvar som siffror",
+        },
+        {
+            "what": "Dina siffror per dag",
+            "kept": f"året ut och {grace} dagar till, sedan bara i de gemensamma siffrorna",
+        },
+        {
+            "what": "Logg över vem som läst eller ändrat uppgifter om personer",
+            "kept": f"{settings.retention_audit_days} dagar",
+        },
+        {
+            "what": "Misslyckade inloggningar",
+            "kept": f"{LOGIN_FAILURE_KEPT.days} dag",
+        },
+    ]
+
+
 @dataclass
 class RetentionReport:
     volunteer_ids: list[int]

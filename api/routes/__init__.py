@@ -20,6 +20,7 @@ from api.routes import (
     live,
     plan_admin,
     plan_workbook,
+    privacy,
     shifts,
     sync,
     tallies,
@@ -59,5 +60,6 @@ for module in (
     plan_workbook,
     exports,
     shifts,
+    privacy,
 ):
     api_router.include_router(module.router)

@@ -108,11 +108,12 @@ def list_assignments(
             )
         )
     # Who is assigned where is people's data: the read is audited.
-    accounts.audit(
+    accounts.audit_list_read(
         session=session,
         actor_id=principal.id,
         action="assignments.list",
         ak=the_ak.slug,
+        covered=[a.user.id for a in out],
         detail=f"{len(out)} assignments",
     )
     session.commit()

@@ -266,6 +266,12 @@ def me(principal: CurrentUserEnrolling, settings: SettingsDep, session: SessionD
         aks=principal.aks,
         void_window_minutes=settings.void_window_minutes,
         last_log_at=last_received_at(session=session, user_id=principal.id),
+        # Only password accounts see the notice at sign-in; volunteers saw it before joining.
+        notice_acknowledged_at=(
+            principal.user.notice_acknowledged_at
+            if principal.role in (Role.staff, Role.organiser)
+            else None
+        ),
     )
 
 

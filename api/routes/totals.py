@@ -122,12 +122,13 @@ def totals_per_volunteer(
     the_ak = _organised_ak(session, principal, ak)
     rows = totals.per_volunteer(session=session, year=year, ak=the_ak)
     # Per-volunteer figures are people's data: the read is audited.
-    accounts.audit(
+    accounts.audit_list_read(
         session=session,
         actor_id=principal.id,
         action="totals.volunteers",
         ak=the_ak.slug,
-        detail=f"{year}: {len(rows)} volunteers",
+        covered=[int(r["user_id"]) for r in rows],
+        detail=str(year),
     )
     session.commit()
     return rows

@@ -40,12 +40,12 @@ def user_detail(session: SessionDep, user: User, aks: list[str] | None = None) -
 def list_users(session: SessionDep, ak: ManagedAk, principal: CurrentManager) -> list[UserListItem]:
     """The AK's people (erased ones are gone); for its organisers and staff."""
     users = accounts.list_users_of_ak(session=session, ak=ak)
-    accounts.audit(
+    accounts.audit_list_read(
         session=session,
         actor_id=principal.id,
         action="users.list",
         ak=ak.slug,
-        detail=f"{len(users)} users",
+        covered=[u.id for u in users if u.id is not None],
     )
     session.commit()
     return [

@@ -2,6 +2,7 @@
 
 import { h } from "../shared/dom.js";
 import { api, clearToken, getToken, setToken } from "./api.js";
+import { needsNotice, noticeView } from "./notice.js";
 import { errorLine, field, showError, svgImageUrl } from "./dom.js";
 import { liveTotals } from "./live.js";
 import * as organiser from "./organiser.js";
@@ -187,6 +188,12 @@ async function render() {
   drawNav();
   if (!me) {
     main.replaceChildren(loginView());
+    return;
+  }
+  if (needsNotice(me)) {
+    // First sign-in: the privacy notice, acknowledged once (stored on the account).
+    main.replaceChildren(noticeView(me, render));
+    document.title = "Om dina uppgifter – Knacka";
     return;
   }
   const hash = location.hash.split("?")[0];

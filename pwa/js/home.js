@@ -10,6 +10,7 @@ import { districtList } from "./district-list.js";
 import { outbox } from "./outbox.js";
 import { recentLogs } from "./recent.js";
 import { bar, plural } from "./ui.js";
+import { showWiped, wipePhone } from "./wipe.js";
 
 export function renderHome(app) {
   const node = h("section", { class: "screen" });
@@ -148,13 +149,30 @@ export function renderHome(app) {
           : `${plural(waiting, "logg", "loggar")} är inte skickade. Loggar du ut nu stannar de i telefonen och skickas först när någon loggar in här igen. Skicka dem först om du kan.`,
       );
     }
-    const yes = await confirmAction({
+    text.push(
+      waiting > 0
+        ? "Med ”Radera allt på telefonen” försvinner allt Knacka sparat här, också loggar som inte är skickade."
+        : "Med ”Radera allt på telefonen” försvinner allt Knacka sparat här.",
+    );
+    const choice = await confirmAction({
       id: "logout-dialog",
       title: "Logga ut från Knacka?",
       text,
       yes: waiting > 0 ? "Logga ut ändå" : "Logga ut",
+      alt: "Radera allt på telefonen",
     });
-    if (yes) await reallyLogout();
+    if (choice === "alt") await logoutAndWipe();
+    else if (choice) await reallyLogout();
+  }
+
+  async function logoutAndWipe() {
+    const token = await kvGet("token");
+    await send("POST", "/api/auth/logout", undefined, { token, timeout: 5000 }).catch(() => {});
+    alive = false;
+    recent.leave();
+    await outbox.pause();
+    await wipePhone();
+    showWiped();
   }
 
   async function reallyLogout() {

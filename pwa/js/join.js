@@ -5,6 +5,7 @@ import { h, replace } from "../shared/dom.js";
 import { postJson, signedIn as hasSession } from "./api.js";
 import { refresh, storeToken } from "./data.js";
 import { kvDelete, kvGet } from "./db.js";
+import { joinNotice } from "./join-notice.js";
 import { outbox } from "./outbox.js";
 
 const REFUSAL = {
@@ -94,6 +95,7 @@ export function renderJoin(app, code) {
     h("h1", {}, "Välkommen till Knacka"),
     signedIn,
     h("p", {}, "Här loggar du dörrarna du knackar på. Det tar bara ett tryck per dörr."),
+    joinNotice(),
     formError,
     h(
       "form",

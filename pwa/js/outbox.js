@@ -463,10 +463,15 @@ class Outbox extends EventTarget {
       .sort((a, b) => b.created_at - a.created_at);
   }
 
-  async prune() {
-    const cutoff = Date.now() - 3 * 24 * 3600 * 1000;
-    await transact("mine", "readwrite", async ({ mine }) => {
-      for (const m of await done(mine.getAll())) if (m.created_at < cutoff) mine.delete(m.id);
+  // What the phone keeps expires (docs/PRIVACY.md, "On the phone"): its own recent-log notes
+  // after MINE_KEPT_MS, refused logs (kept only to be shown) REFUSED_KEPT_MS after refusal.
+  // Logs still waiting for the server never expire here: they are the volunteer's work.
+  async prune(now = Date.now()) {
+    await transact(["outbox", "mine"], "readwrite", async (s) => {
+      for (const m of await done(s.mine.getAll())) if (m.created_at < now - MINE_KEPT_MS) s.mine.delete(m.id);
+      for (const e of await done(s.outbox.getAll())) {
+        if (e.state === "refused" && (e.refused_at ?? 0) < now - REFUSED_KEPT_MS) s.outbox.delete(e.key);
+      }
     });
   }
 }
@@ -477,5 +482,8 @@ function notYetCounted(m, fetchedAt) {
   if (m.voided_at) return counted && m.voided_at > fetchedAt ? -1 : 0;
   return counted ? 0 : 1;
 }
+
+export const MINE_KEPT_MS = 3 * 24 * 3600 * 1000;
+export const REFUSED_KEPT_MS = 7 * 24 * 3600 * 1000;
 
 export const outbox = new Outbox();

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page
 from sqlmodel import Session
 
 from api.accounts.users import create_account
-from api.core.db import make_engine
+from api.core.db import make_engine, utcnow
 from api.models.accounts import Role
 from api.plan import catalogue
 
@@ -28,12 +28,23 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-def make_account(url: str, role: str, email: str, password: str, aks: list[str]) -> None:
-    """A staff member or organiser who signs in with e-mail and password."""
+def make_account(
+    url: str,
+    role: str,
+    email: str,
+    password: str,
+    aks: list[str],
+    *,
+    notice_acknowledged: bool = True,
+) -> None:
+    """A staff member or organiser who signs in with e-mail and password.
+
+    By default they have already acknowledged the privacy notice (issue 22), so pages open
+    straight away; tests of the first sign-in pass notice_acknowledged=False."""
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            create_account(
+            user = create_account(
                 session=session,
                 email=email,
                 password=password,
@@ -41,6 +52,9 @@ def make_account(url: str, role: str, email: str, password: str, aks: list[str])
                 name=f"{role.capitalize()} Testsson",
                 aks=[catalogue.get_ak_by_slug(session=session, slug=s) for s in aks],
             )
+            if notice_acknowledged:
+                user.notice_acknowledged_at = utcnow()
+                session.add(user)
             session.commit()
     finally:
         engine.dispose()
@@ -87,6 +101,8 @@ def ak_row(totals: dict[str, Any], ak: str) -> dict[str, Any]:
 
 def signed_in_page(browser: Browser, base: str, token: str, hash_: str, **context: Any) -> Page:
     """A page of /admin with the token already in sessionStorage, opened at `hash_`."""
+    # The privacy notice of the first sign-in is tested on its own (test_privacy_notice.py).
+    httpx.post(f"{base}/api/me/notice", headers={"Authorization": f"Bearer {token}"})
     page = browser.new_context(base_url=base, **context).new_page()
     page.add_init_script(WATCH_CSP)
     page.goto("/admin")

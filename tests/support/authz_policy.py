@@ -159,6 +159,11 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/users/{user_id}/erase"): Policy(managers_of_the_object()),
     ("POST", "/api/users/{user_id}/sessions/revoke"): Policy(managers_of_the_object(204)),
     ("GET", "/api/audit"): Policy(staff_only()),
+    # Privacy (issue 22): the notice's periods are public (shown before anyone joins);
+    # acknowledging it is the caller's own; the art. 15 extract is for staff only.
+    ("GET", "/api/privacy/notice"): Policy(everyone()),
+    ("POST", "/api/me/notice"): Policy(signed_in(204)),
+    ("GET", "/api/users/{user_id}/extract"): Policy(staff_only()),
     # Door logs. Sync answers 200 for everyone signed in; access is decided per item
     # (tests/routes/test_sync.py shows a foreign district's item `rejected`).
     ("POST", "/api/sync"): Policy(
