@@ -3,6 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
+from api.accounts import service as accounts
 from api.accounts.access import CurrentStaff, CurrentUser, SessionDep
 from api.campaigns import service
 from api.core.errors import NotFound
@@ -26,7 +27,10 @@ def _visible(session: Any, principal: Any, campaign_id: int) -> None:
 
 @router.post("/campaigns", status_code=status.HTTP_201_CREATED)
 def create_campaign(body: CampaignIn, session: SessionDep, staff: CurrentStaff) -> CampaignPublic:
-    campaign = service.create(session=session, body=body, user_id=staff.user.id or 0)
+    campaign = service.create(session=session, body=body, user_id=staff.id)
+    accounts.audit(
+        session=session, actor_id=staff.id, action="campaign.create", detail=campaign.name[:200]
+    )
     session.commit()
     return service.public(session=session, campaigns=[campaign])[0]
 
@@ -50,9 +54,12 @@ def get_campaign(
 
 @router.put("/campaigns/{campaign_id}")
 def update_campaign(
-    campaign_id: CampaignId, body: CampaignIn, session: SessionDep, _: CurrentStaff
+    campaign_id: CampaignId, body: CampaignIn, session: SessionDep, staff: CurrentStaff
 ) -> CampaignPublic:
     campaign = service.update(session=session, campaign_id=campaign_id, body=body)
+    accounts.audit(
+        session=session, actor_id=staff.id, action="campaign.update", detail=campaign.name[:200]
+    )
     session.commit()
     return service.public(session=session, campaigns=[campaign])[0]
 

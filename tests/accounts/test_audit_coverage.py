@@ -69,14 +69,21 @@ def test_staffs_plan_edits_are_audited(client: TestClient, staff: Person, db: En
         json={"ak": "ale", "date": f"{year}-01-31", "net_change": 3},
         headers=h,
     ).is_success
+    created = client.post(
+        "/api/campaigns",
+        json={"name": "Höstkampanj", "starts_on": f"{year}-08-01", "ends_on": f"{year}-09-13"},
+        headers=h,
+    )
+    assert created.status_code == 201
     assert client.put(
-        f"/api/campaign-periods/{year}",
-        json={"starts_on": f"{year}-08-01", "ends_on": f"{year}-09-13"},
+        f"/api/campaigns/{created.json()['id']}",
+        json={"name": "Höstkampanjen", "starts_on": f"{year}-08-01", "ends_on": f"{year}-09-20"},
         headers=h,
     ).is_success
     assert _actions(db, staff.id) == [
         "topic.create",
         "topic.update",
         "member_register.record",
-        "campaign_period.set",
+        "campaign.create",
+        "campaign.update",
     ]
