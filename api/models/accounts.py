@@ -162,7 +162,7 @@ class Invite(SQLModel, table=True):
 class InviteCreate(SQLModel):
     model_config = STRICT
     ak: Slug
-    label: str | None = Field(default=None, max_length=60)
+    label: Annotated[str, StringConstraints(max_length=60, pattern=NO_CONTROL)] | None = None
     max_uses: int = Field(default=1, ge=1, le=500)
     expires_in_days: int = Field(default=7, ge=1, le=7)
 

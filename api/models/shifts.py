@@ -75,9 +75,9 @@ class ShiftCount(SQLModel, table=True):
 
 # A public place in a short text ("Ale torg, vid biblioteket"): never a home address.
 MeetingPoint = Annotated[
-    str, StringConstraints(min_length=2, max_length=120, pattern=r"^[^\x00-\x1f<>]+$")
+    str, StringConstraints(min_length=2, max_length=120, pattern=r"^[^\x00-\x1f\x7f<>]+$")
 ]
-Note = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f<>]*$")]
+Note = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f<>]*$")]
 
 
 class ShiftCreate(SQLModel):

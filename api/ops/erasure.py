@@ -126,7 +126,9 @@ def erase_person(*, session: Session, user: User, now: datetime, secret_key: str
         session.execute(delete(LoginFailure).where(col(LoginFailure.account_key) == key))
     assignment = _tables["assignment"]
     session.execute(delete(assignment).where(assignment.c.user_id == person))
-    for owned in ("user_ak", "auth_session", "totp_factor", "recovery_code", "shift_signup"):
+    owned_tables = ("user_ak", "auth_session", "totp_factor", "recovery_code", "shift_signup")
+    # door_rate_minute: the plausibility rule's per-minute counts say when the person knocked.
+    for owned in (*owned_tables, "door_rate_minute"):
         owned_t: Table = _tables[owned]
         session.execute(delete(owned_t).where(owned_t.c.user_id == person))
     session.flush()

@@ -24,10 +24,11 @@ from api.core.config import Settings
 from api.core.db import hold_write_lock
 from api.core.sql import dialect_of
 from api.core.stockholm import stockholm_today
-from api.door_logs import opinions
+from api.door_logs import opinions, plausibility
+from api.door_logs.plausibility import minute_of
 from api.door_logs.rollups import door_log
 from api.models.accounts import AuditEvent, AuthSession, Invite, LoginFailure, Role, User
-from api.models.door_logs import Assignment
+from api.models.door_logs import Assignment, DoorRateMinute
 from api.models.shifts import Shift, ShiftSignup
 from api.ops import erasure
 
@@ -79,6 +80,11 @@ POLICY: tuple[Rule, ...] = (
     Rule("goal", "for good", "none: the plan"),
     Rule("topic", "for good", "none: the plan"),
     Rule("district_successor", "for good", "none: the plan (which district succeeded which)"),
+    Rule(
+        "door_rate_minute",
+        "read only for the last 30 days",
+        "rows older than 30 days deleted; a person's rows deleted on erasure",
+    ),
     Rule("campaign", "for good", "none: the plan"),
     Rule("campaign_ak", "for good", "none: the plan"),
     Rule("campaign_topic", "for good", "none: the plan"),
@@ -319,6 +325,13 @@ def run_retention(
                         col(Shift.ends_at) < now - timedelta(days=shift_signup_days)
                     )
                 )
+            ),
+        ),
+        # The rate rule reads only the last 30 days (older app logs are refused as too_old).
+        (
+            "door_rate_minute",
+            delete(DoorRateMinute).where(
+                col(DoorRateMinute.minute) < minute_of(now - plausibility.MAX_AGE)
             ),
         ),
         # Failed sign-ins (with the IP address) matter for minutes; a day is far beyond any window.

@@ -118,7 +118,9 @@ def apply_workbook(
     session: SessionDep,
     principal: CurrentStaff,
     raw: Upload,
-    digest: Annotated[str, Query(pattern=r"^[0-9a-f]{32}$", description="The preview's digest")],
+    digest: Annotated[
+        str, Query(max_length=32, pattern=r"^[0-9a-f]{32}$", description="The preview's digest")
+    ],
 ) -> Any:
     """Applies the previewed changes in one transaction, audited; nothing if the plan moved."""
     try:

@@ -287,6 +287,8 @@ POLICY: dict[tuple[str, str], Policy] = {
         statuses(401, 403, 200, 404, 200),
         body={"user_id": "{user_id}"},
         prepare=lambda ctx: _a_shift(ctx),
+        # Another AK's volunteer is not signed up: exactly what a missing person gets.
+        cross_ak=(CrossAk({"user_id": "{foreign_user_id}"}, 404, "signup_not_found"),),
     ),
     # Topics: everyone reads the active list; staff edit it.
     ("GET", "/api/topics"): Policy(signed_in()),

@@ -72,19 +72,20 @@ def split_division(code: str, into: tuple[str, str]) -> bytes:
 def log_in_year(engine: Engine, *, user_id: int, district_id: int, year: int, n: int) -> None:
     """n conversations logged on 1 May of `year` by a volunteer, through the real ingest."""
     import uuid
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from api.door_logs.ingest import Caller, ingest
 
-    when = datetime(year, 5, 1, 10, 0, tzinfo=UTC)
+    when = datetime(year, 5, 1, 8, 0, tzinfo=UTC)
+    # 8 seconds apart by the phone's clock: a pace a person can knock (the rate rule).
     items = [
         {
             "id": str(uuid.uuid4()),
             "district_id": district_id,
-            "occurred_at": when.isoformat(),
+            "occurred_at": (when + timedelta(seconds=8 * i)).isoformat(),
             "outcome": "conversation",
         }
-        for _ in range(n)
+        for i in range(n)
     ]
     for start in range(0, n, 500):  # a sync batch holds at most 500 logs
         with Session(engine) as session:
@@ -92,7 +93,7 @@ def log_in_year(engine: Engine, *, user_id: int, district_id: int, year: int, n:
                 session=session,
                 caller=Caller(user_id=user_id, role="staff", aks=[]),
                 items=items[start : start + 500],
-                now=when,
+                now=when + timedelta(seconds=8 * n),
             )
             session.commit()
         assert all(r["status"] == "created" for r in result.results), result.results
