@@ -209,9 +209,11 @@ def check_login_throttle(
         )
         if len(times) >= limit:
             seconds = _retry_after(times, limit, window, now)
+            minutes = math.ceil(seconds / 60)
             raise TooManyRequests(
                 "too_many_attempts",
-                "För många misslyckade inloggningar. Vänta en stund och försök igen.",
+                "För många misslyckade inloggningar. Försök igen om "
+                + ("en minut." if minutes == 1 else f"{minutes} minuter."),
                 headers={"Retry-After": str(seconds)},
             )
 

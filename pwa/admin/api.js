@@ -1,6 +1,7 @@
 // The admin pages' API client: the bearer token lives in sessionStorage (gone with the tab).
 
-import { ApiError } from "../shared/api-error.js";
+import { ApiError, retryAfterMs } from "../shared/api-error.js";
+import { waitText } from "../shared/format.js";
 
 const TOKEN_KEY = "knacka.admin.token";
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -32,8 +33,13 @@ const MESSAGES = {
 };
 
 // An error as the pages show it: the Swedish words for its code, else the server's text.
-function apiError({ kind = "http", status, code, detail }) {
-  return new ApiError({ kind, status, code, detail, message: MESSAGES[code] || detail || "Något gick fel. Försök igen." });
+function apiError({ kind = "http", status, code, detail, retryAfter = null }) {
+  let message = MESSAGES[code] || detail || "Något gick fel. Försök igen.";
+  // A locked sign-in says how long to wait, from the server's Retry-After.
+  if (code === "too_many_attempts" && retryAfter !== null) {
+    message = `För många försök. Försök igen om ${waitText(retryAfter)}.`;
+  }
+  return new ApiError({ kind, status, code, detail, retryAfterMs: retryAfter, message });
 }
 
 // `file` (a File or Blob) is sent as the request body itself, with its own type.
@@ -62,7 +68,10 @@ export async function api(path, { method = "GET", body, raw = false, file } = {}
     if (response.status === 403 && payload.code === "totp_enrolment_required") {
       window.dispatchEvent(new Event("knacka:totp-enrolment"));
     }
-    throw apiError({ status: response.status, code: payload.code || "error", detail: payload.detail });
+    throw apiError({
+      status: response.status, code: payload.code || "error", detail: payload.detail,
+      retryAfter: retryAfterMs(response),
+    });
   }
   if (raw) return response;
   if (response.status === 204) return null;

@@ -45,10 +45,13 @@ function loginView() {
   const totpField = field("Kod från din app för tvåstegsverifiering", totp, "Sex siffror, eller en reservkod.");
   totpField.hidden = true;
   const error = errorLine();
+  // The code is the next step, not a mistake: asked for in calm words, in error style only
+  // once a code was typed and refused.
+  const nextStep = h("p", { class: "next-step", role: "status", id: "login-next-step", hidden: true });
   const form = h("form", { class: "card narrow", novalidate: true },
     h("h1", {}, "Logga in"),
     h("p", {}, "För organisatörer i arbetarekommunerna och för partidistriktet."),
-    field("E-post", email), field("Lösenord", password), totpField, error,
+    field("E-post", email), field("Lösenord", password), totpField, nextStep, error,
     h("button", { type: "submit", class: "primary" }, "Logga in"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -62,10 +65,16 @@ function loginView() {
       showError(error, null);
       await start();
     } catch (err) {
-      if (err.code === "totp_required" || err.code === "totp_invalid") {
+      if (err.code === "totp_required" && !body.totp) {
         totpField.hidden = false;
+        nextStep.textContent = "Lösenordet stämmer. Skriv nu koden från din app.";
+        nextStep.hidden = false;
+        showError(error, null);
         totp.focus();
+        return;
       }
+      nextStep.hidden = true;
+      totp.toggleAttribute("aria-invalid", err.code === "totp_invalid" || err.code === "totp_required");
       showError(error, err);
     }
   });

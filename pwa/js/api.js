@@ -3,18 +3,12 @@
 // app's own, which the server requires of cookie-carried writes (docs/SECURITY.md). Every answer is checked: a 200 that is not the
 // JSON we expect (a captive portal's login page) counts as a failure, never as success.
 
-import { ApiError } from "../shared/api-error.js";
+import { ApiError, retryAfterMs } from "../shared/api-error.js";
+
+export { retryAfterMs };
 import { kvGet } from "./db.js";
 
 const TIMEOUT_MS = 30000;
-
-export function retryAfterMs(response, now = Date.now()) {
-  const value = response.headers.get("Retry-After");
-  if (!value) return null;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
 
 // The raw Response, or an ApiError of kind "network" when no answer came at all.
 export async function send(method, path, body, { token, timeout = TIMEOUT_MS } = {}) {

@@ -20,3 +20,12 @@ export class ApiError extends Error {
     this.retryAfterMs = retryAfterMs;
   }
 }
+
+// The server's Retry-After in ms (seconds or an HTTP date), or null when it sent none.
+export function retryAfterMs(response, now = Date.now()) {
+  const value = response.headers.get("Retry-After");
+  if (!value) return null;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}

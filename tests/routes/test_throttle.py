@@ -38,7 +38,13 @@ def test_the_sixth_attempt_after_five_failures_waits_even_with_the_right_passwor
     response = client.post("/api/auth/login", json=GOOD)
     assert response.status_code == 429
     assert response.json()["code"] == "too_many_attempts"
-    assert 1 <= int(response.headers["Retry-After"]) <= 15 * 60
+    wait = int(response.headers["Retry-After"])
+    assert 1 <= wait <= 15 * 60
+    # The message says how long: the minutes the header gives, rounded up.
+    minutes = -(-wait // 60)
+    assert response.json()["detail"].endswith(
+        "en minut." if minutes == 1 else f"om {minutes} minuter."
+    )
 
 
 def test_the_throttle_lifts_by_itself_after_the_window(

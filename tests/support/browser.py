@@ -12,7 +12,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from api.core.config import REPO_ROOT
+
 CHROMIUM = "/usr/bin/chromium"
+# Screenshots of the screens a test changed, for a person to open after the run.
+SHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -8,15 +8,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from api.core.config import REPO_ROOT
 from tests.conftest import fresh_database
 from tests.support.admin_pages import SECRET, YEAR, axe_violations, signed_in_page
-from tests.support.browser import PHONE
+from tests.support.browser import PHONE, SHOTS
 from tests.support.people import make_person
 from tests.support.servers import knacka_server
 
 pytestmark = pytest.mark.browser
-SHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 STAFF_PAGES = ["#/oversikt", "#/ak?ak=ale", "#/mal", "#/distrikt", "#/organisatorer", "#/logg"]
 SHARED_PAGES = [f"#/rapport?year={YEAR}", "#/sakerhet"]
 ORGANISER_PAGES = ["#/ak"]

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import fresh_database
 from tests.support.admin_pages import SECRET, WATCH_CSP, make_account, signed_in_page
-from tests.support.browser import CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM_ARGS, SHOTS
 from tests.support.people import make_person
 from tests.support.servers import knacka_server
 
@@ -82,10 +82,20 @@ def test_an_organiser_enrols_keeps_the_codes_and_signs_in_with_a_code(
 
     # Signing in again asks for a code; the next step's code (the enrolment one is spent).
     sign_in(page)
-    expect(page.get_by_role("alert")).to_have_text("Skriv koden från din app.")
-    page.get_by_label("Kod från din app för tvåstegsverifiering").fill(
-        totp.at(time.time() + totp.interval)
+    # Asked for calmly: a status line, no error, the field not marked wrong.
+    expect(page.locator("#login-next-step")).to_have_text(
+        "Lösenordet stämmer. Skriv nu koden från din app."
     )
+    expect(page.get_by_role("alert")).to_be_hidden()
+    code_field = page.get_by_label("Kod från din app för tvåstegsverifiering")
+    expect(code_field).not_to_have_attribute("aria-invalid", "")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "admin-totp-asked.png"))
+    code_field.fill("000000")
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("alert")).to_have_text("Koden stämmer inte. Försök igen.")
+    expect(code_field).to_have_attribute("aria-invalid", "")
+    code_field.fill(totp.at(time.time() + totp.interval))
     page.get_by_role("button", name="Logga in").click()
     expect(page.get_by_role("heading", name="Ale", level=1)).to_be_visible()
     assert page.evaluate("window.cspViolations") == []
@@ -111,4 +121,25 @@ def test_a_switched_off_volunteer_shows_as_such_and_is_switched_on_again(
     ).to_be_visible()
     expect(page.locator("#volontarer li").first).not_to_contain_text("Avstängd")
     assert page.evaluate("window.cspViolations") == []
+    page.context.close()
+
+
+def test_a_locked_sign_in_says_how_long_to_wait(server: dict[str, Any], browser: Browser):
+    # Last in the module: the failures stay on this account for the window (15 minutes).
+    make_account(server["url"], "organiser", "lasse@example.se", "lasse-har-ett-losen", aks=["ale"])
+    page = browser.new_context(base_url=server["base"]).new_page()
+    page.goto("/admin")
+    page.get_by_label("E-post").fill("lasse@example.se")
+    for _ in range(5):
+        page.get_by_label("Lösenord").fill("fel-losen-varje-gang")
+        page.get_by_role("button", name="Logga in").click()
+        expect(page.get_by_role("alert")).to_have_text(
+            "E-post eller lösenord stämmer inte. Försök igen."
+        )
+        page.evaluate("document.querySelector('[role=alert]').hidden = true")
+    page.get_by_label("Lösenord").fill("lasse-har-ett-losen")
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("alert")).to_have_text("För många försök. Försök igen om 15 minuter.")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "admin-login-locked.png"))
     page.context.close()

@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import MetaData, Table, select
 
-from api.core.config import REPO_ROOT
 from tests.support.browser import (
     PHONE,
+    SHOTS,
     axe_violations,
     eventually,
     join,
@@ -26,7 +26,6 @@ from tests.support.browser_server import KnackaServer
 
 pytestmark = pytest.mark.browser
 AK = "partille"
-SHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 
 
 def shot(page: Page, name: str) -> None:
