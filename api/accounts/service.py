@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from api.accounts.users import normalise_email
 from api.core.db import utcnow
 from api.core.errors import BadRequest, Conflict, Gone, TooManyRequests
-from api.core.security import new_token, token_digest
+from api.core.security import derived_token, new_token, token_digest
 from api.models.accounts import (
     AuditEvent,
     AuthSession,
@@ -111,9 +111,11 @@ def create_invite(
     secret_key: str,
     label: str | None = None,
 ) -> tuple[str, Invite]:
-    code = new_token()  # 256 bits from the OS CSPRNG
+    seed = new_token()  # 256 bits from the OS CSPRNG
+    code = derived_token(seed, secret_key, INVITE_PURPOSE)
     assert ak.id is not None
     invite = Invite(
+        code_seed=seed,
         code_hash=token_digest(code, secret_key),
         ak_id=ak.id,
         created_by=created_by,
@@ -124,6 +126,24 @@ def create_invite(
     session.add(invite)
     session.flush()
     return code, invite
+
+
+INVITE_PURPOSE = "invite"
+
+
+def invite_code_again(*, invite: Invite, secret_key: str, now: datetime) -> str:
+    """The code of a valid invite, made again from its seed, for the organiser to share."""
+    if invite.code_seed is None:
+        raise Conflict(
+            "invite_not_reshowable",
+            "Länken skapades innan länkar kunde visas igen. Skapa en ny inbjudan.",
+        )
+    if invite.revoked_at is not None or invite.uses >= invite.max_uses or invite.expires_at <= now:
+        raise Conflict(
+            "invite_inactive",
+            "Länken gäller inte längre (tillbakadragen, förbrukad eller för gammal).",
+        )
+    return derived_token(invite.code_seed, secret_key, INVITE_PURPOSE)
 
 
 def list_invites(*, session: Session, ak: Ak) -> list[Invite]:

@@ -1,6 +1,7 @@
 """Password hashing (argon2id) and opaque tokens stored only as keyed digests."""
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import secrets
@@ -79,6 +80,13 @@ class PasswordLane:
 def new_token() -> str:
     """256 bits from the OS CSPRNG, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+def derived_token(seed: str, secret_key: str, purpose: str) -> str:
+    """A 256-bit URL-safe token made again from its stored seed: the seed alone is not the
+    token, and the secret key alone cannot make it (both are needed)."""
+    mac = hmac.new(secret_key.encode(), f"{purpose}:{seed}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 def token_digest(token: str, secret_key: str) -> str:

@@ -157,6 +157,9 @@ class Invite(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # The organiser's own note of who the link is for ("till Kerstin"); never about a resident.
     label: str | None = Field(default=None, max_length=60)
+    # The link's code is made from this seed and the secret key, so the organiser can show a
+    # valid link again; invites made before it was kept have none and cannot be shown again.
+    code_seed: str | None = Field(default=None, max_length=64)
 
 
 class InviteCreate(SQLModel):
@@ -173,7 +176,8 @@ class InviteCreate(SQLModel):
 
 
 class InviteCreated(SQLModel):
-    """The only answer that carries the code: the 201 to the invite's creator."""
+    """The only answers that carry the code: the 201 to the invite's creator, and the link
+    shown again to the AK's organisers while the invite is valid."""
 
     id: int
     code: str

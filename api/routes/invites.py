@@ -9,6 +9,8 @@ from api.accounts.access import (
     SettingsDep,
     require_organiser,
 )
+from api.core.config import Settings
+from api.core.db import utcnow
 from api.core.qr import qr_svg
 from api.models.accounts import Invite, InviteCreate, InviteCreated, InvitePublic
 from api.plan import catalogue
@@ -58,6 +60,10 @@ def create_invite(
         detail=f"max_uses={invite.max_uses}",
     )
     session.commit()
+    return _with_link(invite, code, request, settings)
+
+
+def _with_link(invite: Invite, code: str, request: Request, settings: Settings) -> InviteCreated:
     assert invite.id is not None
     # Unset (a server started without `knacka serve`): the address the organiser reached us at.
     base = settings.public_url or str(request.base_url)
@@ -76,6 +82,23 @@ def create_invite(
 @router.get("/invites")
 def list_invites(session: SessionDep, ak: ManagedAk) -> list[InvitePublic]:
     return [invite_public(i, ak.slug) for i in accounts.list_invites(session=session, ak=ak)]
+
+
+@router.get("/invites/{invite_id}/link")  # noqa: FAST003 (the id is read by ManagedInvite)
+def show_invite_link(
+    invite: ManagedInvite,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentManager,
+) -> InviteCreated:
+    """A valid invite's link and QR again, for the AK's organisers (audited)."""
+    code = accounts.invite_code_again(invite=invite, secret_key=settings.secret_key, now=utcnow())
+    accounts.audit(
+        session=session, actor_id=principal.id, action="invite.show", detail=f"invite {invite.id}"
+    )
+    session.commit()
+    return _with_link(invite, code, request, settings)
 
 
 @router.delete("/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)  # noqa: FAST003 (the id is read by ManagedUser/ManagedInvite)

@@ -151,6 +151,16 @@ async function invites(ak) {
     list.replaceChildren(...all.filter((i) => !i.revoked && i.uses < i.max_uses && new Date(i.expires_at) > new Date()).map((i) => {
       const name = i.label ? `”${i.label}”` : `Länk ${i.id}`;
       return h("li", { "data-id": i.id }, h("strong", {}, name), ` – för ${i.max_uses} ${i.max_uses === 1 ? "person" : "personer"}, använd ${i.uses} ${i.uses === 1 ? "gång" : "gånger"}, gäller till ${new Date(i.expires_at).toLocaleDateString("sv-SE")}. `,
+        h("button", { type: "button", on: { click: async (event) => {
+          // The link again (same code, same QR) right below the list entry, where the tap was.
+          const item = event.currentTarget.closest("li");
+          try {
+            const shown = await api(`/invites/${i.id}/link`);
+            item.querySelector(".invite-card")?.remove();
+            item.append(inviteCard(shown, { again: true }));
+            showError(error, null);
+          } catch (err) { listNote.textContent = err.message; }
+        } } }, `Visa länken ${name}`), " ",
         h("button", { type: "button", on: { click: async () => {
           const yes = await confirmAction({
             title: `Dra tillbaka ${name}?`,
@@ -188,9 +198,9 @@ async function invites(ak) {
   return h("div", {}, form, result, h("h3", {}, "Giltiga länkar"), listNote, list);
 }
 
-// A new invite: its link (shown only now, the server keeps no copy), the phone's share sheet
-// where there is one, copying as the fallback, and the QR code.
-function inviteCard(invite) {
+// An invite's link (new, or shown again while it is valid), the phone's share sheet where there
+// is one, copying as the fallback, and the QR code.
+function inviteCard(invite, { again = false } = {}) {
   const name = invite.label ? `”${invite.label}”` : `Länk ${invite.id}`;
   const id = `invite-url-${invite.id}`;
   const link = h("input", { type: "text", readonly: true, value: invite.url, id, class: "wide invite-url" });
@@ -213,8 +223,8 @@ function inviteCard(invite) {
     }
   };
   return h("div", { class: "card invite-card", "data-id": invite.id },
-    h("h3", {}, `Ny inbjudan: ${name}`),
-    h("p", {}, "Dela länken eller låt personen skanna koden. Länken visas bara nu – skapa en ny om du tappar bort den."),
+    h("h3", {}, again ? `Inbjudan: ${name}` : `Ny inbjudan: ${name}`),
+    h("p", {}, "Dela länken eller låt personen skanna koden. Du hittar den igen under Giltiga länkar så länge den gäller."),
     h("label", { for: id }, "Inbjudningslänk"), link,
     navigator.share ? h("button", { type: "button", class: "primary", on: { click: share } }, "Dela länken") : "",
     h("button", { type: "button", on: { click: copy } }, "Kopiera länken"), said,

@@ -371,6 +371,7 @@ const AUDIT_ACTION = {
   "goal.set": "Satte mål",
   "invite.create": "Skapade inbjudan",
   "invite.revoke": "Drog tillbaka inbjudan",
+  "invite.show": "Visade inbjudningslänk igen",
   "log.void": "Strök en logg",
   "logs.skewed": "Läste loggar med fel klocka",
   "logs.void": "Strök en volontärs loggar",

@@ -30,6 +30,7 @@ def test_organisers_changes_and_reads_are_audited(
     district = district_ids(client, olle, "ale")[0]
     h = olle.headers
     invite = client.post("/api/invites", json={"ak": "ale"}, headers=h).json()
+    assert client.get(f"/api/invites/{invite['id']}/link", headers=h).is_success
     assert client.delete(f"/api/invites/{invite['id']}", headers=h).status_code == 204
     assigned = client.post(
         "/api/assignments", json={"district_id": district, "user_id": vera.id}, headers=h
@@ -48,6 +49,7 @@ def test_organisers_changes_and_reads_are_audited(
     assert client.get("/api/logs/skewed", params={"ak": "ale"}, headers=h).is_success
     assert _actions(db, olle.id) == [
         "invite.create",
+        "invite.show",
         "invite.revoke",
         "assignment.create",
         "assignment.delete",

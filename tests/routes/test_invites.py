@@ -193,3 +193,46 @@ def test_several_invites_are_listed_again_with_their_labels(
         "/api/invites", json={"ak": "ale", "label": "x" * 61}, headers=olle.headers
     )
     assert too_long.status_code == 422
+
+
+def test_a_valid_invite_is_shown_again_with_the_same_working_link(
+    client: TestClient, make_user: MakeUser, db: Engine
+):
+    olle = make_user("organiser", aks=["ale"])
+    group = make_invite(client, olle, label="mötet i Alafors", max_uses=2)
+    make_invite(client, olle)  # a later one does not change the first one's link
+    again = client.get(f"/api/invites/{group['id']}/link", headers=olle.headers)
+    assert again.status_code == 200
+    shown = again.json()
+    assert (shown["url"], shown["code"], shown["label"]) == (
+        group["url"],
+        group["code"],
+        "mötet i Alafors",
+    )
+    assert shown["qr_svg"] == group["qr_svg"]
+    with Session(db) as session:
+        stored = session.get(Invite, group["id"])
+        assert stored is not None and stored.code_seed
+        # Neither the seed nor the digest is the code: a database copy alone cannot join.
+        assert group["code"] not in (stored.code_seed, stored.code_hash)
+    redeem(client, shown["code"], name="Vera")
+
+
+def test_a_spent_revoked_expired_or_old_invite_is_not_shown_again(
+    client: TestClient, make_user: MakeUser, db: Engine
+):
+    olle = make_user("organiser", aks=["ale"])
+    spent, revoked, expired, old = (make_invite(client, olle) for _ in range(4))
+    redeem(client, spent["code"], name="Vera")
+    assert client.delete(f"/api/invites/{revoked['id']}", headers=olle.headers).status_code == 204
+    set_columns(db, Invite, expired["id"], expires_at=utcnow() - timedelta(minutes=1))
+    set_columns(db, Invite, old["id"], code_seed=None)  # made before seeds were kept
+    for invite, code in (
+        (spent, "invite_inactive"),
+        (revoked, "invite_inactive"),
+        (expired, "invite_inactive"),
+        (old, "invite_not_reshowable"),
+    ):
+        answer = client.get(f"/api/invites/{invite['id']}/link", headers=olle.headers)
+        assert answer.status_code == 409
+        assert answer.json()["code"] == code

@@ -138,6 +138,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     # Invites.
     ("POST", "/api/invites"): Policy(organisers_of_the_ak(201), body={"ak": OWN_AK}),
     ("GET", "/api/invites"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),
+    ("GET", "/api/invites/{invite_id}/link"): Policy(managers_of_the_object()),
     ("DELETE", "/api/invites/{invite_id}"): Policy(managers_of_the_object(204)),
     # People.
     ("GET", "/api/users"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),

@@ -85,6 +85,13 @@ def test_an_organiser_signs_in_invites_assigns_and_enters_a_tally(
     assert qr.evaluate("img => img.decode().then(() => true, () => false)")  # it renders
     expect(page.locator("#inbjudan li").first).to_contain_text("för 5 personer")
 
+    # Lost the link? After a reload it is shown again from the list, the same link and code.
+    page.reload()
+    listed = page.locator("#invite-list li").first
+    listed.get_by_role("button", name="Visa länken").click()
+    expect(listed.get_by_label("Inbjudningslänk")).to_have_value(url)
+    expect(listed.get_by_role("img", name="QR-kod med inbjudningslänken")).to_be_visible()
+
     # A volunteer joins through it; the organiser sees them after a reload of the view.
     code = url.rsplit("/", 1)[1]
     joined = httpx.post(f"{base}/api/auth/redeem", json={"code": code, "name": "Vilma Volontär"})
