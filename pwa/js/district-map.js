@@ -21,7 +21,13 @@ export function districtMap(app, districtId) {
   let following = false;
   const config = app.data?.mapConfig || {};
   // Basemap tiles only when configured; map.js also leaves them out while offline.
+  // The volunteer's other districts kept on the phone: outside this one, the hint names the
+  // one they are in.
+  const others = Object.entries(app.data.outlines || {})
+    .filter(([id, kept]) => Number(id) !== districtId && kept?.geojson)
+    .flatMap(([, kept]) => kept.geojson.features || []);
   const map = drawDistrict(holder, geojson, {
+    others,
     tileUrl: config.tile_url || undefined,
     tileAttribution: config.tile_attribution || undefined,
   });

@@ -6,8 +6,10 @@ import { send } from "./api.js";
 import { kvGet } from "./db.js";
 import { districtList } from "./district-list.js";
 
-// Boundaries change once per election: an outline is fetched again at most once a day.
+// Boundaries change once per election: an outline is fetched again at most once a day. A
+// missing one (not imported yet when the phone asked) is asked for again after ten minutes.
 const OUTLINE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const MISSING_MAX_AGE_MS = 10 * 60 * 1000;
 
 // The outlines (GeoJSON) of the districts the home screen lists, kept with them offline.
 // A district without an imported boundary is remembered as null: its screen shows no map.
@@ -21,7 +23,8 @@ export async function refreshOutlines(keep) {
   await Promise.all(
     [...assigned, ...others].map(async ({ district }) => {
       const kept = stored?.[district.id];
-      if (kept && now - kept.fetched_at < OUTLINE_MAX_AGE_MS) {
+      const maxAge = kept?.geojson ? OUTLINE_MAX_AGE_MS : MISSING_MAX_AGE_MS;
+      if (kept && now - kept.fetched_at < maxAge) {
         outlines[district.id] = kept;
         return;
       }

@@ -104,10 +104,11 @@ export function districtAt(geojson, point) {
   return featuresOf(geojson).find((f) => containsPoint(f.geometry, point)) || null;
 }
 
-export function distanceToBoundary(geometry, [lon, lat]) {
-  // Local flat metres around the point: exact enough across a valdistrikt.
+// The nearest point of the boundary, in local flat metres around the point (exact enough
+// across a valdistrikt): how far it is and its compass bearing (0 = north, 90 = east).
+export function nearestBoundary(geometry, [lon, lat]) {
   const kx = M_PER_DEG_LON_EQUATOR * Math.cos((lat * Math.PI) / 180);
-  let best = Infinity;
+  let best = { distance: Infinity, bearing: 0 };
   for (const rings of polygonsOf(geometry)) {
     for (const ring of rings) {
       for (let i = 1; i < ring.length; i++) {
@@ -119,11 +120,27 @@ export function distanceToBoundary(geometry, [lon, lat]) {
         const dy = by - ay;
         const len2 = dx * dx + dy * dy;
         const t = len2 ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2)) : 0;
-        best = Math.min(best, Math.hypot(ax + t * dx, ay + t * dy));
+        const x = ax + t * dx;
+        const y = ay + t * dy;
+        const distance = Math.hypot(x, y);
+        if (distance < best.distance) {
+          best = { distance, bearing: ((Math.atan2(x, y) * 180) / Math.PI + 360) % 360 };
+        }
       }
     }
   }
   return best;
+}
+
+export function distanceToBoundary(geometry, point) {
+  return nearestBoundary(geometry, point).distance;
+}
+
+const COMPASS = ["norr", "nordost", "öster", "sydost", "söder", "sydväst", "väster", "nordväst"];
+
+// A bearing in words a volunteer can walk by: "åt nordost".
+export function directionWord(bearing) {
+  return `åt ${COMPASS[Math.round(bearing / 45) % 8]}`;
 }
 
 function boundsOf(features) {
@@ -253,20 +270,28 @@ function addTiles(svg, view, template) {
 
 // --- One district and "du är här" -----------------------------------------------------------
 
-export function locationHint(feature, coords) {
+function distanceWords(metres) {
+  return metres < 1000
+    ? `${Math.max(10, Math.round(metres / 10) * 10)} meter`
+    : `${new Intl.NumberFormat("sv-SE", { maximumFractionDigits: 1 }).format(metres / 1000)} km`;
+}
+
+// `others`: the volunteer's other districts (features) kept on the phone, so that outside the
+// one on screen the hint can say which of them they are in.
+export function locationHint(feature, coords, others = []) {
   const name = nameOf(feature);
   const point = [coords.longitude, coords.latitude];
   const inside = containsPoint(feature.geometry, point);
-  const edge = distanceToBoundary(feature.geometry, point);
+  const edge = nearestBoundary(feature.geometry, point);
   const accuracy = Number.isFinite(coords.accuracy) ? coords.accuracy : 0;
   if (inside) {
-    return edge < accuracy ? `Du är i ${name}, nära gränsen.` : `Du är i ${name}.`;
+    return edge.distance < accuracy ? `Du är i ${name}, nära gränsen.` : `Du är i ${name}.`;
   }
-  if (edge < accuracy) return `Du är utanför ${name}, nära gränsen.`;
-  const rounded = edge < 1000
-    ? `${Math.max(10, Math.round(edge / 10) * 10)} meter`
-    : `${new Intl.NumberFormat("sv-SE", { maximumFractionDigits: 1 }).format(edge / 1000)} km`;
-  return `Du är utanför ${name}. Gränsen är ungefär ${rounded} bort.`;
+  if (edge.distance < accuracy) return `Du är utanför ${name}, nära gränsen.`;
+  const way = `ungefär ${distanceWords(edge.distance)} bort, ${directionWord(edge.bearing)}`;
+  const here = others.find((f) => f !== feature && containsPoint(f.geometry, point));
+  if (here) return `Du är i ${nameOf(here)}, ett av dina distrikt. ${name} börjar ${way}.`;
+  return `Du är utanför ${name}. Gränsen är ${way}.`;
 }
 
 export function drawDistrict(container, geojson, options = {}) {
@@ -322,7 +347,7 @@ export function drawDistrict(container, geojson, options = {}) {
         const cy = Math.max(30, Math.min(view.height - 30, y));
         dot.setAttribute("transform", `translate(${cx.toFixed(1)} ${cy.toFixed(1)})`);
         dot.setAttribute("visibility", "visible");
-        hint = locationHint(feature, coords);
+        hint = locationHint(feature, coords, options.others || []);
       }
       setHint(hint);
       return hint;
@@ -430,7 +455,9 @@ export function drawChoropleth(container, geojson, options = {}) {
   const known = features
     .map((f) => valueFor(options.values, (f.properties || {}).id))
     .filter((v) => v !== null);
-  const breaks = known.length ? quantileBreaks(known, classes) : [];
+  // Breaks over the distinct values: a few busy districts among many at 0 still get their own
+  // shade (quantiles over all values would put 0 and 12 in one class).
+  const breaks = known.length ? quantileBreaks([...new Set(known)], classes) : [];
   const shades = SHADES.length === breaks.length + 1 ? SHADES : pickShades(breaks.length + 1);
   const classOf = (v) => {
     let i = 0;
@@ -470,16 +497,14 @@ export function drawChoropleth(container, geojson, options = {}) {
   const legend = htmlEl("div", { class: "knacka-map-legend" }, "", figure);
   htmlEl("p", {}, options.legendTitle || "Samtal i år", legend);
   const list = htmlEl("ul", {}, "", legend);
-  const lows = [known.length ? Math.min(...known) : 0, ...breaks];
-  const top = known.length ? Math.max(...known) : 0;
+  // Each class is named by the values it holds: "0", "3 till 7".
   shades.slice(0, breaks.length + 1).forEach((shade, i) => {
-    if (!known.length) return;
+    const held = known.filter((v) => classOf(v) === i);
+    if (!held.length) return;
     const item = htmlEl("li", {}, "", list);
     swatch(item, { fill: shade, stroke: "#444" });
-    const range = i < breaks.length
-      ? `${format(lows[i])} till under ${format(breaks[i])}`
-      : `${format(lows[i])} till ${format(top)}`;
-    htmlEl("span", {}, ` ${range}`, item);
+    const [low, high] = [Math.min(...held), Math.max(...held)];
+    htmlEl("span", {}, ` ${low === high ? format(low) : `${format(low)} till ${format(high)}`}`, item);
   });
   const prio = htmlEl("li", {}, "", list);
   swatch(prio, { fill: `url(#knacka-prio-${id})`, stroke: "#000", "stroke-width": 3 });

@@ -244,3 +244,59 @@ def test_a_district_without_an_outline_logs_as_before(phone: BrowserContext, ser
     held = [r for r in server.door_logs() if r["user_id"] == server.volunteer_id("Pia")]
     assert [r["outcome"] for r in held] == ["not_home"]
     assert errors.errors == []
+
+
+# Marks one kept outline as missing (as when the phone asked before boundaries were imported),
+# fetched `minutes` ago.
+MARK_MISSING = """
+([id, minutes]) => new Promise((resolve, reject) => {
+  const open = indexedDB.open("knacka");
+  open.onsuccess = () => {
+    const db = open.result;
+    const tx = db.transaction("kv", "readwrite");
+    const kv = tx.objectStore("kv");
+    const read = kv.get("cache:outlines");
+    read.onsuccess = () => {
+      const outlines = read.result;
+      outlines[id] = { geojson: null, fetched_at: Date.now() - minutes * 60000 };
+      kv.put(outlines, "cache:outlines");
+    };
+    tx.oncomplete = () => { db.close(); resolve(); };
+    tx.onerror = () => reject(tx.error);
+  };
+  open.onerror = () => reject(open.error);
+})
+"""
+
+
+def test_a_missing_outline_is_asked_for_again(phone: BrowserContext, server: KnackaServer):
+    page = phone.new_page()
+    organiser = server.add_organiser("ale")
+    join(page, server.invite_path(organiser, "ale"), "Maja")
+    surte = next(
+        d for d in server.api("GET", "/api/districts?ak=ale", organiser) if d["code"] == SURTE_NORRA
+    )
+    server.api(
+        "POST",
+        "/api/assignments",
+        organiser,
+        json={"district_id": surte["id"], "user_id": server.volunteer_id("Maja")},
+    )
+    page.reload()
+    wait_ready(page)
+    page.locator(".district-link", has_text="Surte norra").first.wait_for()
+    # Missing a minute ago: not asked again yet, so the screen has no map.
+    page.evaluate(MARK_MISSING, [surte["id"], 1])
+    page.reload()
+    wait_ready(page)
+    open_district(page, "Surte norra")
+    expect(page.get_by_role("button", name="Ej hemma")).to_be_visible()
+    assert page.locator(".knacka-map").count() == 0
+    page.get_by_role("link", name="← Alla valdistrikt").click()
+    page.get_by_role("heading", name="Hej Maja!").wait_for()
+    # Missing for more than ten minutes: the next start asks again, and the map is there.
+    page.evaluate(MARK_MISSING, [surte["id"], 11])
+    page.reload()
+    wait_ready(page)
+    open_district(page, "Surte norra")
+    expect(page.locator(".knacka-map-outline")).to_have_count(1)

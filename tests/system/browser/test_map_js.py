@@ -5,6 +5,7 @@ Every request the browser makes is recorded, to show that the position never lea
 """
 
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -181,7 +182,20 @@ def test_the_outline_shows_offline_and_the_hint_follows_the_phone(browser: Brows
 
         context.set_geolocation(_where(IN_NODINGE_SODRA))
         expect(hint).to_contain_text("Du är utanför Surte norra.")
-        expect(hint).to_contain_text("km bort")
+        expect(hint).to_contain_text("km bort, åt ")
+        # With the volunteer's other districts on the phone, the hint names the one they are in.
+        page.evaluate(
+            "() => { window.view.stop(); window.view = knacka.drawDistrict("
+            "document.querySelector('#map'), geometry, {others: ale.features});"
+            " window.view.follow(); }"
+        )
+        hint = page.locator(".knacka-map-hint")
+        expect(hint).to_have_text(
+            re.compile(
+                r"^Du är i Nödinge södra, ett av dina distrikt\. Surte norra börjar ungefär .+"
+                r" bort, åt (norr|nordost|öster|sydost|söder|sydväst|väster|nordväst)\.$"
+            )
+        )
         context.set_geolocation(_where(IN_SURTE_NORRA))
         expect(hint).to_have_text("Du är i Surte norra.")
 
@@ -331,6 +345,16 @@ def test_point_in_polygon_respects_holes_and_the_hint_admits_gps_uncertainty(
                   unsure: k.locationHint(feature, {longitude: 12.002, latitude: 57.002,
                                                    accuracy: 500}),
                   outside: k.locationHint(feature, {longitude: 12.015, latitude: 57.005}),
+                  west: k.locationHint(feature, {longitude: 12.013, latitude: 57.005}),
+                  north: k.locationHint(feature, {longitude: 12.005, latitude: 56.998}),
+                  // The point lies in another of the volunteer's districts.
+                  neighbour: k.locationHint(feature, {longitude: 12.013, latitude: 57.005}, [
+                    feature,
+                    {type: "Feature", properties: {name: "Granndistrikt"}, geometry: {
+                      type: "Polygon",
+                      coordinates: [[[12.011, 57], [12.019, 57], [12.019, 57.01],
+                                     [12.011, 57.01], [12.011, 57]]]}},
+                  ]),
                 };
             }"""
         )
@@ -340,6 +364,39 @@ def test_point_in_polygon_respects_holes_and_the_hint_admits_gps_uncertainty(
         assert result["sure"] == "Du är i Provdistrikt."
         assert result["unsure"] == "Du är i Provdistrikt, nära gränsen."
         assert result["outside"].startswith("Du är utanför Provdistrikt. Gränsen är ungefär ")
-        assert result["outside"].endswith(" meter bort.")
+        assert " meter bort, åt " in result["outside"]
+        # 0.003 degrees of longitude at 57° N is about 180 m; the square lies to the west.
+        assert (
+            result["west"]
+            == "Du är utanför Provdistrikt. Gränsen är ungefär 180 meter bort, åt väster."
+        )
+        assert result["north"].endswith("meter bort, åt norr.")
+        assert result["neighbour"] == (
+            "Du är i Granndistrikt, ett av dina distrikt. "
+            "Provdistrikt börjar ungefär 180 meter bort, åt väster."
+        )
+    finally:
+        context.close()
+
+
+def test_a_few_busy_districts_among_many_at_zero_get_their_own_shade(
+    browser: Browser, site: str, ale: dict[str, Any]
+):
+    context, page, _ = _open(browser, site)
+    try:
+        ids = [f["properties"]["id"] for f in ale["features"]]
+        values = {str(i): 0 for i in ids}
+        values[str(ids[0])] = 12
+        page.evaluate(
+            "(values) => knacka.drawChoropleth(document.querySelector('#choropleth'), ale,"
+            " {values, legendTitle: 'Samtal i år'})",
+            values,
+        )
+        fills = page.locator("#choropleth .knacka-map-districts path").evaluate_all(
+            "ps => ps.map(p => p.getAttribute('fill'))"
+        )
+        assert fills[0] != fills[1] and len(set(fills[1:])) == 1
+        items = page.locator("#choropleth .knacka-map-legend li span")
+        assert [t.strip() for t in items.all_inner_texts()[:2]] == ["0", "12"]
     finally:
         context.close()
