@@ -10,12 +10,18 @@ from api.models.accounts import User, UserAk
 from api.models.plan import Ak
 
 
-def make_person(database_url: str, secret_key: str, role: str, aks: list[str] = ()) -> str:  # type: ignore[assignment]
+def make_person(
+    database_url: str,
+    secret_key: str,
+    role: str,
+    aks: list[str] = (),  # type: ignore[assignment]
+    name: str | None = None,
+) -> str:
     """Creates a user of `role` in `aks` and returns a bearer token for them."""
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            user = User(name=role.capitalize(), role=role)
+            user = User(name=name or role.capitalize(), role=role)
             session.add(user)
             session.flush()
             for slug in aks:

@@ -261,3 +261,71 @@ def test_staff_create_an_organiser_and_change_their_aks(server: dict[str, Any], 
     expect(page.get_by_role("row", name="Nora Ny")).to_contain_text("Kungälv, Tjörn")
     no_csp_violations(page)
     page.context.close()
+
+
+def _post(base: str, token: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = httpx.post(
+        f"{base}/api{path}", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 201, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def test_revoking_unassigning_and_striking_ask_first_and_cancel_keeps_everything(
+    server: dict[str, Any], browser: Browser
+):
+    base, staff = server["base"], server["staff"]
+    district = api_get(base, staff, "/districts", ak="ale")[1]
+    vera = make_person(server["url"], SECRET, "volunteer", ["ale"], name="Vera Frågad")
+    vera_id = api_get(base, vera, "/me")["id"]
+    invite = _post(base, staff, "/invites", {"ak": "ale", "label": "till Kerstin"})
+    _post(base, staff, "/assignments", {"district_id": district["id"], "user_id": vera_id})
+    _post(
+        base,
+        staff,
+        "/tallies",
+        {"district_id": district["id"], "date": f"{YEAR}-01-02", "conversation": 3},
+    )
+    page = signed_in_page(browser, base, staff, "#/ak?ak=ale")
+    buttons = [
+        (
+            page.get_by_role("button", name="Dra tillbaka ”till Kerstin”"),
+            "Dra tillbaka ”till Kerstin”?",
+            "Dra tillbaka länken",
+        ),
+        (
+            page.get_by_role("button", name=f"Ta bort uppdraget Vera Frågad: {district['name']}"),
+            "Ta bort uppdraget?",
+            "Ta bort uppdraget",
+        ),
+        (
+            page.get_by_role("button", name=f"Stryk räkningen {YEAR}-01-02, {district['name']}"),
+            "Stryka räkningen?",
+            "Stryk räkningen",
+        ),
+    ]
+    for button, title, _ in buttons:
+        button.click()
+        dialog = page.get_by_role("dialog", name=title)
+        expect(dialog).to_be_visible()
+        # Focus starts on "Avbryt": a stray tap never confirms.
+        expect(dialog.get_by_role("button", name="Avbryt")).to_be_focused()
+        dialog.get_by_role("button", name="Avbryt").click()
+        expect(dialog).to_have_count(0)
+        expect(button).to_be_visible()
+    listed = api_get(base, staff, "/invites", ak="ale")
+    assert not next(i for i in listed if i["id"] == invite["id"])["revoked"]
+    assert len(api_get(base, vera, "/assignments/mine")) == 1
+
+    for button, title, yes in buttons:
+        button.click()
+        page.get_by_role("dialog", name=title).get_by_role("button", name=yes).click()
+        expect(button).to_have_count(0)
+    listed = api_get(base, staff, "/invites", ak="ale")
+    assert next(i for i in listed if i["id"] == invite["id"])["revoked"]
+    assert api_get(base, vera, "/assignments/mine") == []
+    tallies = api_get(base, staff, "/tallies", ak="ale", year=YEAR)
+    assert all(t["voided_at"] for t in tallies if t["date"] == f"{YEAR}-01-02")
+    no_csp_violations(page)
+    page.context.close()
