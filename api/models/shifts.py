@@ -153,6 +153,8 @@ class ShiftPublic(SQLModel):
     # Only for who may see names (the AK's organisers, the shift's leader, staff).
     signups: list[dict[str, Any]] | None = None
     me_signed_up: bool = False
+    # The sign-up link as a QR code (SVG), on a single shift for who sees names.
+    qr_svg: str | None = None
 
 
 class ShiftLinkPublic(SQLModel):

@@ -9,6 +9,7 @@ from api.accounts.access import CurrentUser, Principal, SessionDep, SettingsDep,
 from api.core.config import Settings
 from api.core.db import utcnow
 from api.core.errors import Forbidden, not_found
+from api.core.qr import qr_svg
 from api.core.types import AkSlug, RowId
 from api.models.shifts import (
     CheckInCreate,
@@ -213,9 +214,12 @@ def get_shift(
     shift, slug = shifts.visible_shift(
         session=session, shift_id=shift_id, viewer=_viewer(principal)
     )
-    return _public(
+    out = _public(
         shift, slug, request=request, settings=settings, session=session, principal=principal
     )
+    if out.signups is not None:
+        out.qr_svg = qr_svg(out.signup_url)
+    return out
 
 
 @router.patch("/shifts/{shift_id}")
