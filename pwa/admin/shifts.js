@@ -171,7 +171,7 @@ async function shiftView(ak, id) {
         ? h("ul", { class: "plain", id: "signup-list" }, people.map((p) => h("li", {}, p.name,
           p.newcomer ? h("span", { class: "tag" }, " ny") : "", p.checked_in ? h("span", { class: "tag" }, " incheckad") : "")))
         : h("p", { id: "signup-list" }, "Ingen har anmält sig än. Dela länken!")),
-    over ? afterShift(summary, shift, names) : "",
+    over || summary.came || summary.doors ? afterShift(summary, shift, over) : "",
     over && !shift.cancelled ? shiftTally(ak, shift, names) : "",
     shift.cancelled || over ? "" : h("section", { "aria-labelledby": "h-edit" }, h("h2", { id: "h-edit" }, "Ändra eller flytta passet"),
       shiftForm(ak, districts, users, shift),
@@ -209,17 +209,18 @@ function linkCard(shift) {
     shift.qr_svg ? h("img", { class: "qr", alt: "QR-kod med anmälningslänken", src: svgImageUrl(shift.qr_svg) }) : "");
 }
 
-function afterShift(s, shift, names) {
+// The shift's figures: so far during it, and after it who did not come.
+function afterShift(s, shift, over) {
   const rows = [
     ["Anmälda", s.signed_up], ["Kom", s.came], ["Första gången", s.first_timers], ["Dörrar", s.doors],
     ["Samtal", s.conversations], ["Nya medlemmar", s.members],
   ];
-  return h("section", { "aria-labelledby": "h-after" }, h("h2", { id: "h-after" }, "Efter passet"),
+  return h("section", { "aria-labelledby": "h-after" }, h("h2", { id: "h-after" }, over ? "Efter passet" : "Passet hittills"),
     h("dl", { class: "facts", id: "shift-summary" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, fmt(v))]),
       h("dt", {}, "Dörrar per timme"), h("dd", {}, s.doors_per_hour === null ? "–" : String(s.doors_per_hour).replace(".", ",")),
       s.paper?.doors ? [h("dt", {}, "Varav från papper"), h("dd", {}, `${fmt(s.paper.doors)} dörrar`)] : ""),
-    h("h3", {}, "Kom inte"),
-    s.no_shows?.length
+    over ? h("h3", {}, "Kom inte") : "",
+    !over ? "" : s.no_shows?.length
       ? h("ul", { class: "plain", id: "no-shows" }, s.no_shows.map((p) => h("li", {}, p.name)))
       : h("p", { id: "no-shows" }, shift.signed_up ? "Alla anmälda kom." : "Ingen var anmäld."));
 }

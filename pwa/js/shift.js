@@ -189,7 +189,9 @@ export function renderShift(app, shiftId) {
 
   async function draw() {
     if (!alive) return;
+    const before = pending;
     pending = new Set((await outbox.entries()).filter((e) => e.kind === "checkin" && e.shift_id === shiftId).map((e) => e.user_id));
+    for (const id of before) if (!pending.has(id)) done.add(id); // sent: checked in on the server
     if (!shift) {
       replace(node, h("h1", {}, "Knackpass"), h("p", {}, "Passet finns inte på telefonen. Anslut till nätet och försök igen."));
       return;
