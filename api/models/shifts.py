@@ -126,7 +126,8 @@ class ShiftMonth(SQLModel, table=True):
     new_volunteers: int = 0
     # Of the month's new volunteers: how many came to a second shift within 30 days.
     returned: int = 0
-    # Distinct volunteers who came, summed over the weeks (Monday in the month), and the weeks.
+    # Distinct volunteers who came, summed over the month's weeks (a week's Thursday in the
+    # month), and the number of those weeks.
     active_person_weeks: int = 0
     weeks: int = 0
 

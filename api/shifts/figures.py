@@ -9,7 +9,8 @@ person-level sign-ups after that (api/ops/retention.py freezes first, in the sam
 - new volunteer: came to a first shift of the AK in the month (as far as the kept records
   reach: logs with the shift for good, check-ins while the sign-ups are kept);
 - returned: of those, came to another shift of the AK starting within 30 days after the first;
-- active per week: distinct volunteers who came, per week (Monday in the month), averaged;
+- active per week: distinct volunteers who came, per week (a week is the month's that holds
+  its Thursday; weeks not yet begun are left out), averaged;
 - no-show rate: sign-ups to the month's ended shifts that did not come, of those sign-ups.
 """
 
@@ -49,6 +50,11 @@ def month_of(day: date) -> date:
     return day.replace(day=1)
 
 
+def week_month(monday: date) -> date:
+    """A week belongs to the month of its Thursday (as ISO weeks belong to years)."""
+    return month_of(monday + timedelta(days=3))
+
+
 def next_month(month: date) -> date:
     return (month + timedelta(days=32)).replace(day=1)
 
@@ -85,7 +91,8 @@ def compute_months(*, session: Session, ak_id: int, now: datetime) -> dict[date,
         m.counts["shifts"] += 1
         people = came[shift.id]
         m.counts["came"] += len(people)
-        m.active[day - timedelta(days=day.weekday())] |= people
+        monday = day - timedelta(days=day.weekday())
+        months[week_month(monday)].active[monday] |= people
         if shift.ends_at <= now:
             m.counts["signed_up"] += len(signed[shift.id])
             m.counts["no_shows"] += len(signed[shift.id] - people)
@@ -102,8 +109,8 @@ def compute_months(*, session: Session, ak_id: int, now: datetime) -> dict[date,
     for month, m in months.items():
         mondays = [
             d
-            for d in (month + timedelta(days=i) for i in range(31))
-            if d.month == month.month and d.weekday() == 0 and d <= today
+            for d in (month - timedelta(days=3) + timedelta(days=i) for i in range(35))
+            if d.weekday() == 0 and week_month(d) == month and d <= today
         ]
         m.counts["weeks"] = len(mondays)
         m.counts["active_person_weeks"] = sum(len(m.active.get(d, ())) for d in mondays)

@@ -66,7 +66,7 @@ export function nextShiftCard(app) {
     "section",
     { class: "card", id: "next-shift", "aria-labelledby": "next-shift-title" },
     h("h2", { id: "next-shift-title" }, Date.parse(s.starts_at) <= Date.now() ? "Ditt knackpass pågår" : "Ditt nästa knackpass"),
-    h("p", {}, when(s)),
+    h("p", { class: "shift-when" }, when(s)),
     h("p", {}, `Samling: ${s.meeting_point}`),
     districtLinks(app.data, s),
     h("a", { href: `/pass/${s.id}`, "data-link": true, class: "btn btn-wide" }, "Visa passet"),
@@ -156,7 +156,7 @@ export async function shiftLinkScreen(app, code) {
     h(
       "div",
       { class: "card", id: "shift-facts" },
-      h("p", { class: "big-number" }, when(info)),
+      h("p", { class: "shift-when" }, when(info)),
       h("p", {}, `Samling: ${info.meeting_point}`),
       h("p", { class: "muted" }, `${info.ak_name} · ${plural(left, "plats", "platser")} kvar`),
     ),
@@ -204,7 +204,7 @@ export function renderShift(app, shiftId) {
       h(
         "div",
         { class: "card", id: "shift-facts" },
-        h("p", { class: "big-number" }, when(shift)),
+        h("p", { class: "shift-when" }, when(shift)),
         h("p", {}, `Samling: ${shift.meeting_point}`),
         shift.note ? h("p", {}, shift.note) : null,
         h("p", { class: "muted" }, `${plural(shift.signed_up, "anmäld", "anmälda")} av ${shift.capacity}`),

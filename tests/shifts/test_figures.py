@@ -105,7 +105,7 @@ EXPECTED = {
         "new_volunteers": 0,
         "returned": 0,
         "active_person_weeks": 1,
-        "weeks": 3,  # Mondays 1, 8 and 15 June so far
+        "weeks": 3,  # the weeks of 1, 8 and 15 June so far
         "return_share": None,
         "no_show_rate": 0.0,
         "active_per_week": 0.3,
@@ -118,10 +118,10 @@ EXPECTED = {
         "new_volunteers": 1,  # Cia: her first shift that she came to
         "returned": 0,
         "active_person_weeks": 2,
-        "weeks": 4,
+        "weeks": 5,  # 30 March (its Thursday is 2 April) to 27 April
         "return_share": 0.0,
         "no_show_rate": 0.333,
-        "active_per_week": 0.5,
+        "active_per_week": 0.4,
     },
     "2026-03": {
         "shifts": 2,
@@ -131,10 +131,10 @@ EXPECTED = {
         "new_volunteers": 3,  # Anna, Bo, Dan
         "returned": 1,  # Anna, 18 days later; Bo came back only after 54 days
         "active_person_weeks": 4,
-        "weeks": 5,
+        "weeks": 4,  # 2 to 23 March; the week of 30 March is April's
         "return_share": 0.333,
         "no_show_rate": 0.2,
-        "active_per_week": 0.8,
+        "active_per_week": 1.0,
     },
 }
 
@@ -196,10 +196,10 @@ def test_the_figures_are_kept_as_counts_when_gallring_deletes_the_sign_ups(
     assert [r["final"] for r in after] == [True, True, True]
     assert _without_final(after)["2026-03"] == EXPECTED["2026-03"]
     assert _without_final(after)["2026-04"] == EXPECTED["2026-04"]
-    # June was kept when the month closed with all its Mondays counted.
+    # June was kept when the month closed with all its weeks counted.
     june = _without_final(after)["2026-06"]
     assert (june["came"], june["signed_up"], june["new_volunteers"]) == (1, 1, 0)
-    assert june["weeks"] == 5
+    assert june["weeks"] == 4  # 1 to 22 June; the week of 29 June is July's
 
 
 def test_who_has_not_been_out_for_a_while(db: Engine, make_user: MakeUser):

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 SHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 STAFF_PAGES = ["#/oversikt", "#/ak?ak=ale", "#/mal", "#/distrikt", "#/organisatorer", "#/logg"]
 SHARED_PAGES = [f"#/rapport?year={YEAR}", "#/sakerhet"]
-ORGANISER_PAGES = ["#/ak"]
+ORGANISER_PAGES = ["#/ak", "#/pass"]
 
 LAYOUT_JS = """() => {
   const width = document.documentElement.clientWidth;

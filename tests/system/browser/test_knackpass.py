@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.support.admin_pages import signed_in_page
+from api.core.config import REPO_ROOT
 from tests.support.admin_pages import axe_violations as admin_axe
+from tests.support.admin_pages import signed_in_page
 from tests.support.browser import (
     PHONE,
     PageErrors,
@@ -27,6 +28,12 @@ from tests.support.browser_server import KnackaServer
 
 pytestmark = pytest.mark.browser
 AK = "ale"
+SHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"knackpass-{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +88,7 @@ def create_in_admin(
     page.get_by_role("img", name="QR-kod med anmälningslänken").wait_for()
     assert page.get_by_role("button", name="Dela länken").is_visible()
     assert serious(admin_axe(page)) == []
+    shot(page, "admin-shift")
     url = page.locator("#signup-url").input_value()
     shift_id = int(page.url.split("shift=")[1])
     return page, shift_id, url[len(server.url) :]
@@ -97,6 +105,7 @@ def test_organiser_creates_newcomer_signs_up_logs_offline_and_the_summary_shows_
     page.get_by_role("heading", name="Knacka dörr med oss").wait_for()
     assert "Ale torg, vid biblioteket" in page.locator("#shift-facts").inner_text()
     assert serious(axe_violations(page)) == []
+    shot(page, "link")
     page.get_by_label("Ditt förnamn").fill("Sara")
     taps = 0
     page.get_by_role("button", name="Jag kommer").click()
@@ -108,6 +117,7 @@ def test_organiser_creates_newcomer_signs_up_logs_offline_and_the_summary_shows_
     assert page.locator("#reminder-slot").count() == 1
     wait_service_worker(page)
     assert serious(axe_violations(page)) == []
+    shot(page, "signed-up")
     district = page.locator("#shift-facts ~ section .district-link").first
     district_name = district.inner_text()
     district.click()
@@ -147,9 +157,15 @@ def test_organiser_creates_newcomer_signs_up_logs_offline_and_the_summary_shows_
     page.locator("#thanks-mine", has_text="Du: 3 dörrar").wait_for()
     assert "1 person, 3 dörrar" in page.locator("#thanks-group").inner_text()
     assert serious(axe_violations(page)) == []
+    shot(page, "thanks")
     admin.reload()
     admin.get_by_role("heading", name="Efter passet").wait_for()
+    shot(admin, "admin-after")
     assert "Alla anmälda kom." in admin.locator("#no-shows").inner_text()
+    admin.goto(f"/admin#/pass?ak={AK}")
+    admin.locator("#retention-table").wait_for()
+    assert serious(admin_axe(admin)) == []
+    shot(admin, "admin-list")
     assert errors.errors == []
     admin.context.close()
 
@@ -189,6 +205,7 @@ def test_the_leader_checks_in_offline_and_it_counts_once(
     page.get_by_role("link", name="Visa passet").click()
     page.get_by_role("button", name="Checka in Kim").wait_for()
     assert serious(axe_violations(page)) == []
+    shot(page, "leader")
 
     phone.set_offline(True)
     page.get_by_role("button", name="Checka in Kim").click()
@@ -201,8 +218,10 @@ def test_the_leader_checks_in_offline_and_it_counts_once(
         server.volunteer_id("Kim")
     ]
     phone.set_offline(False)
+    # Sent: the list says "Incheckad" without "skickas när nätet finns".
+    page.locator("#checkin-list", has_text="Incheckad").wait_for()
     page.wait_for_function(
-        "() => document.querySelector('#checkin-list') && !document.querySelector('#checkin-list').textContent.includes('skickas')"
+        "() => !document.querySelector('#checkin-list')?.textContent.includes('skickas')"
     )
     summary = server.api("GET", f"/api/shifts/{shift['id']}/summary", organiser)
     assert summary["came"] == 1
