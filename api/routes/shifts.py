@@ -67,6 +67,21 @@ def _public(
     )
 
 
+def _audit_names(session: SessionDep, principal: Principal, shown: list[ShiftPublic]) -> None:
+    """Names of who signed up were read: one audit entry per person shown (audit by person)."""
+    people = [int(p["user_id"]) for s in shown for p in (s.signups or [])]
+    if not people:
+        return
+    accounts.audit_list_read(
+        session=session,
+        actor_id=principal.id,
+        action="shifts.signups",
+        covered=people,
+        detail=", ".join(f"shift {s.id}" for s in shown if s.signups)[:120],
+    )
+    session.commit()
+
+
 @router.post("/shifts", status_code=status.HTTP_201_CREATED)
 def create_shift(
     body: ShiftCreate,
@@ -118,10 +133,12 @@ def list_shifts(
     if not (principal.is_staff or ak in principal.aks):
         raise Forbidden("forbidden", "Du är inte med i den arbetskretsen.")
     found = catalogue.get_ak_by_slug(session=session, slug=ak)
-    return [
+    shown = [
         _public(s, ak, request=request, settings=settings, session=session, principal=principal)
         for s in shifts.list_shifts(session=session, ak=found)
     ]
+    _audit_names(session, principal, shown)
+    return shown
 
 
 @router.get("/shifts/mine")
@@ -130,7 +147,7 @@ def my_shifts(
 ) -> list[ShiftPublic]:
     """The shifts the caller signed up to or leads."""
     slugs = catalogue.ak_slugs_by_id(session=session)
-    return [
+    shown = [
         _public(
             s,
             slugs[s.ak_id],
@@ -141,6 +158,8 @@ def my_shifts(
         )
         for s in shifts.my_shifts(session=session, user_id=principal.id)
     ]
+    _audit_names(session, principal, shown)
+    return shown
 
 
 @router.get("/shifts/retention")
@@ -219,6 +238,7 @@ def get_shift(
     )
     if out.signups is not None:
         out.qr_svg = qr_svg(out.signup_url)
+    _audit_names(session, principal, [out])
     return out
 
 

@@ -381,6 +381,7 @@ const AUDIT_ACTION = {
   "shift.create": "Skapade knackpass",
   "shift.update": "Ändrade knackpass",
   "shifts.inactive": "Läste vilka som inte varit ute på länge",
+  "shifts.signups": "Läste vilka som anmält sig till knackpass",
   "sessions.revoke.totp_required": "Loggade ut konton utan tvåstegsverifiering",
   "tallies.list": "Läste pappersblanketter",
   "tally.create": "Förde in pappersblankett",

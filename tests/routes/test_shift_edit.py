@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.models.accounts import AuditEvent
+from api.models.shifts import Shift
 from tests.conftest import MakeUser
 from tests.support.shifts import make_shift, summary_of
 from tests.support.sync import district_ids
@@ -166,3 +167,47 @@ def test_the_link_page_shows_the_shift_without_names_and_signs_up_in_one_tap(
         client.delete(f"/api/shifts/{shift['id']}/signup", headers=guest.headers).status_code == 204
     )
     assert client.post(url, headers=vera.headers).status_code == 200
+
+
+def test_reading_who_signed_up_is_audited_per_person_and_others_see_only_a_count(
+    client: TestClient, make_user: MakeUser, db: Engine
+):
+    olle = make_user("organiser", aks=["ale"])
+    shift = make_shift(client, olle, starts_in=timedelta(days=1))
+    vera = make_user("volunteer", aks=["ale"], name="Vera")
+    assert client.post(f"/api/shifts/{shift['id']}/signup", headers=vera.headers).status_code == 200
+    listed = client.get("/api/shifts", params={"ak": "ale"}, headers=olle.headers).json()
+    assert [p["name"] for p in listed[0]["signups"]] == ["Vera"]
+    other = make_user("volunteer", aks=["ale"])
+    seen = client.get("/api/shifts", params={"ak": "ale"}, headers=other.headers).json()
+    assert seen[0]["signups"] is None and seen[0]["signed_up"] == 1
+    with Session(db) as session:
+        reads = session.exec(select(AuditEvent).where(AuditEvent.action == "shifts.signups")).all()
+    assert [(e.actor_id, e.target_user_id) for e in reads] == [(olle.id, vera.id)]
+
+
+def test_who_has_not_been_out_lists_names_for_organisers_and_is_audited(
+    client: TestClient, make_user: MakeUser, db: Engine
+):
+    olle = make_user("organiser", aks=["ale"])
+    # A shift that started and ended long ago: Bo signed up and has done nothing since.
+    old = make_shift(client, olle, starts_in=timedelta(days=2))
+    bo = make_user("volunteer", aks=["ale"], name="Bo")
+    assert client.post(f"/api/shifts/{old['id']}/signup", headers=bo.headers).status_code == 200
+    starts = datetime.fromisoformat(old["starts_at"]) - timedelta(days=45)
+    with Session(db) as session:
+        stored = session.get(Shift, old["id"])
+        assert stored is not None
+        stored.starts_at, stored.ends_at = starts, starts + timedelta(hours=3)
+        session.add(stored)
+        session.commit()
+    quiet = client.get("/api/shifts/inactive", params={"ak": "ale"}, headers=olle.headers)
+    assert quiet.status_code == 200
+    assert [p["name"] for p in quiet.json()] == ["Bo"]
+    assert (
+        client.get("/api/shifts/inactive", params={"ak": "ale"}, headers=bo.headers).status_code
+        == 403
+    )
+    with Session(db) as session:
+        reads = session.exec(select(AuditEvent).where(AuditEvent.action == "shifts.inactive")).all()
+    assert [e.target_user_id for e in reads] == [bo.id]
