@@ -162,6 +162,15 @@ def test_organiser_creates_newcomer_signs_up_logs_offline_and_the_summary_shows_
     admin.get_by_role("heading", name="Efter passet").wait_for()
     shot(admin, "admin-after")
     assert "Alla anmälda kom." in admin.locator("#no-shows").inner_text()
+    # The printable sheet: who signed up, to tick, and the tally grid, on A4.
+    admin.goto(f"/admin#/passlapp?ak={AK}&shift={shift_id}")
+    admin.get_by_role("heading", name="Räknelista").wait_for()
+    assert "Sara" in admin.locator("table.names").inner_text()
+    assert "Kom inte in" in admin.locator("table.tally:not(.names)").inner_text()
+    assert serious(admin_axe(admin)) == []
+    admin.emulate_media(media="print")
+    shot(admin, "sheet-print")
+    admin.emulate_media(media="screen")
     admin.goto(f"/admin#/pass?ak={AK}")
     admin.locator("#retention-table").wait_for()
     assert serious(admin_axe(admin)) == []
