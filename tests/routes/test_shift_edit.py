@@ -57,7 +57,7 @@ def test_organiser_moves_and_edits_a_shift_and_it_is_audited(
 
 
 def test_an_edit_keeps_the_rules_of_create_and_changes_nothing_when_refused(
-    client: TestClient, make_user: MakeUser
+    client: TestClient, make_user: MakeUser, db: Engine
 ):
     olle = make_user("organiser", aks=["ale"])
     shift = make_shift(client, olle, starts_in=timedelta(days=3), capacity=3)
@@ -92,6 +92,12 @@ def test_an_edit_keeps_the_rules_of_create_and_changes_nothing_when_refused(
     assert client.delete(url, headers=olle.headers).status_code == 204
     late = client.patch(url, json={"capacity": 5}, headers=olle.headers)
     assert (late.status_code, late.json()["code"]) == (410, "shift_cancelled")
+    with Session(db) as session:
+        actions = [
+            e.action for e in session.exec(select(AuditEvent).where(AuditEvent.ak == "ale")).all()
+        ]
+    # Refused edits leave nothing; the cancellation is audited.
+    assert "shift.update" not in actions and "shift.cancel" in actions
 
 
 def test_a_paper_tally_on_the_shift_counts_in_its_summary(client: TestClient, make_user: MakeUser):
