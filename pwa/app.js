@@ -1,4 +1,5 @@
-// Knacka for volunteers: the entry module. Routes: /join/CODE, / (home), /d/ID (district).
+// Knacka for volunteers: the entry module. Routes: /join/CODE (an invite or a shift's sign-up
+// link), / (home), /d/ID (district), /pass/ID (a knackpass).
 
 import { getJson, send, signedIn } from "./js/api.js";
 import { kvDelete, kvGet, kvSet, openDb } from "./js/db.js";
@@ -6,6 +7,7 @@ import { cached, refresh } from "./js/data.js";
 import { renderDistrict } from "./js/district.js";
 import { renderHome } from "./js/home.js";
 import { renderJoin } from "./js/join.js";
+import { renderShift, shiftLinkScreen } from "./js/shift.js";
 import { outbox } from "./js/outbox.js";
 import { initStatus } from "./js/status.js";
 import { registerServiceWorker } from "./js/sw-client.js";
@@ -38,7 +40,9 @@ async function route() {
   const join = path.match(/^\/join\/([^/]+)\/?$/);
   let screen;
   if (join) {
-    screen = renderJoin(app, decodeURIComponent(join[1]));
+    const code = decodeURIComponent(join[1]);
+    screen = (await shiftLinkScreen(app, code)) || renderJoin(app, code);
+    if (location.pathname !== path) return; // left while the link was looked up
   } else if (!token) {
     screen = {
       node: h(
@@ -51,7 +55,10 @@ async function route() {
     };
   } else {
     const district = path.match(/^\/d\/(\d+)\/?$/);
-    screen = district ? renderDistrict(app, Number(district[1])) : renderHome(app);
+    const shift = path.match(/^\/pass\/(\d+)\/?$/);
+    if (district) screen = renderDistrict(app, Number(district[1]));
+    else if (shift) screen = renderShift(app, Number(shift[1]));
+    else screen = renderHome(app);
   }
   app.screen = screen;
   replace(main, screen.node);

@@ -19,6 +19,7 @@ from api.door_logs.ingest import void_rows
 from api.door_logs.rollups import apply_to_rollups, door_log
 from api.models.door_logs import MAX_TALLY_DOORS, Outcome, Source, Tally, TallyCreate
 from api.models.plan import Ak, District
+from api.models.shifts import Shift
 
 EARLIEST_YEAR = 2000
 
@@ -41,6 +42,11 @@ def create_tally(
         raise Invalid("invalid_tally", "New members join in conversations")
     if tally_in.left_material > doors:
         raise Invalid("invalid_tally", "Material was left at more doors than knocked")
+    if tally_in.shift_id is not None:
+        shift = session.get(Shift, tally_in.shift_id)
+        # Another AK's shift answers as one that does not exist.
+        if shift is None or shift.ak_id != ak.id:
+            raise Invalid("unknown_shift", "Passet finns inte i den arbetskretsen.")
     tally = Tally(
         district_id=tally_in.district_id,
         day=tally_in.date,

@@ -209,6 +209,8 @@ class Tally(SQLModel, table=True):
     )
     voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     voided_by: int | None = Field(default=None, foreign_key="user_account.id")
+    # The shift the paper was filled in on (same AK); counted in the shift's summary.
+    shift_id: int | None = Field(default=None, foreign_key="shift.id", index=True)
 
 
 MAX_TALLY_DOORS = 5000
@@ -224,6 +226,7 @@ class TallyCreate(SQLModel):
     no_access: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
     new_members: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
     left_material: int = Field(default=0, ge=0, le=MAX_TALLY_DOORS)
+    shift_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class TallyPublic(SQLModel):
@@ -239,3 +242,4 @@ class TallyPublic(SQLModel):
     created_by: int
     created_at: datetime
     voided_at: datetime | None
+    shift_id: int | None = None

@@ -6,7 +6,7 @@ counts in shift_count are kept in the same transaction as the logs that carry th
 so a summary never scans door_log.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, StringConstraints
@@ -92,6 +92,46 @@ class ShiftCreate(SQLModel):
     note: Note | None = None
 
 
+class ShiftUpdate(SQLModel):
+    """A shift moved or edited: only the fields sent change; the same rules as create."""
+
+    model_config = STRICT
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    meeting_point: MeetingPoint | None = None
+    district_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        default=None, max_length=20
+    )
+    capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
+    # null takes the leader away; left out keeps the leader.
+    leader_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    note: Note | None = None
+
+
+class ShiftMonth(SQLModel, table=True):
+    """Knackpass retention per AK and month, kept as counts once the month is closed.
+
+    Written before the month's person-level sign-ups can be gallrade (api/ops/retention.py),
+    so the figures outlive the rows they were counted from. `month` is the first day of the
+    Stockholm month the shifts started in.
+    """
+
+    __tablename__ = "shift_month"
+    ak_id: int = Field(foreign_key="ak.id", primary_key=True)
+    month: date = Field(primary_key=True)
+    shifts: int = 0
+    signed_up: int = 0
+    came: int = 0
+    no_shows: int = 0
+    new_volunteers: int = 0
+    # Of the month's new volunteers: how many came to a second shift within 30 days.
+    returned: int = 0
+    # Distinct volunteers who came, summed over the month's weeks (a week's Thursday in the
+    # month), and the number of those weeks.
+    active_person_weeks: int = 0
+    weeks: int = 0
+
+
 class CheckInCreate(SQLModel):
     model_config = STRICT
     user_id: int = Field(ge=1, le=MAX_ID)
@@ -114,3 +154,21 @@ class ShiftPublic(SQLModel):
     # Only for who may see names (the AK's organisers, the shift's leader, staff).
     signups: list[dict[str, Any]] | None = None
     me_signed_up: bool = False
+    # The sign-up link as a QR code (SVG), on a single shift for who sees names.
+    qr_svg: str | None = None
+
+
+class ShiftLinkPublic(SQLModel):
+    """What a sign-up link shows before anyone signs in: no names, nothing about people."""
+
+    id: int
+    ak: str
+    ak_name: str
+    starts_at: datetime
+    ends_at: datetime
+    meeting_point: str
+    capacity: int
+    signed_up: int
+    full: bool
+    cancelled: bool
+    over: bool

@@ -31,6 +31,7 @@ from api.models.accounts import AuditEvent, AuthSession, Invite, LoginFailure, R
 from api.models.door_logs import Assignment, DoorRateMinute
 from api.models.shifts import Shift, ShiftSignup
 from api.ops import erasure
+from api.shifts import figures
 
 # After a season (a calendar year) ends, this long for its reports before the volunteer link goes.
 SEASON_GRACE = timedelta(days=90)
@@ -108,6 +109,11 @@ POLICY: tuple[Rule, ...] = (
         "deleted (and with the person)",
     ),
     Rule("shift_count", "for good, as counts", "the person's move to the anonymous id on erasure"),
+    Rule(
+        "shift_month",
+        "for good, as counts per AK and month (no person)",
+        "none: written when the month closes, before its sign-ups are deleted",
+    ),
 )
 
 
@@ -163,6 +169,7 @@ class RetentionReport:
     dry_run: bool
     final_logs: int = 0
     season_logs: int = 0
+    shift_months_kept: int = 0
     purged: dict[str, int] = field(default_factory=dict)
     stale_staff: list[int] = field(default_factory=list)
 
@@ -175,6 +182,7 @@ class RetentionReport:
         )
         if not self.dry_run:
             text_ += f", {self.final_logs} logs made final, {self.season_logs} logs past the season"
+            text_ += f", {self.shift_months_kept} knackpass months kept as counts"
         if self.stale_staff:
             ids = ", ".join(str(i) for i in self.stale_staff[:20])
             text_ += f"; no sign-in for a year (review): {ids}"
@@ -303,6 +311,11 @@ def run_retention(
     report.season_logs = erasure.end_season_links(
         session=session, before=season_cutoff(now), now=now
     )
+    # A month's knackpass figures are kept as counts before its sign-ups can go.
+    if shift_signup_days > 0:
+        report.shift_months_kept = figures.freeze_closed_months(
+            session=session, now=now, signup_days=shift_signup_days
+        )
     today = stockholm_today(now)
     for name, statement in (
         (

@@ -1,19 +1,33 @@
 """Knackpass (shifts): create, list, cancel, sign up, check in, summary, calendar file."""
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
 
+from fastapi import APIRouter, Path, Request, Response, status
+
+from api.accounts import service as accounts
 from api.accounts.access import CurrentUser, Principal, SessionDep, SettingsDep, require_organiser
 from api.core.config import Settings
 from api.core.db import utcnow
-from api.core.errors import Forbidden
+from api.core.errors import Forbidden, not_found
+from api.core.qr import qr_svg
 from api.core.types import AkSlug, RowId
-from api.models.shifts import CheckInCreate, Shift, ShiftCreate, ShiftPublic
+from api.models.shifts import (
+    CheckInCreate,
+    Shift,
+    ShiftCreate,
+    ShiftLinkPublic,
+    ShiftPublic,
+    ShiftUpdate,
+)
 from api.plan import catalogue
+from api.shifts import figures
 from api.shifts import service as shifts
 from api.shifts.calendar import shift_ics
 from api.shifts.rules import parse_district_ids, signup_code
 
 router = APIRouter(tags=["shifts"])
+
+SignupCode = Annotated[str, Path(min_length=8, max_length=80, pattern=r"^[0-9a-f]+$")]
 
 
 def _viewer(principal: Principal) -> shifts.Viewer:
@@ -53,6 +67,21 @@ def _public(
     )
 
 
+def _audit_names(session: SessionDep, principal: Principal, shown: list[ShiftPublic]) -> None:
+    """Names of who signed up were read: one audit entry per person shown (audit by person)."""
+    people = [int(p["user_id"]) for s in shown for p in (s.signups or [])]
+    if not people:
+        return
+    accounts.audit_list_read(
+        session=session,
+        actor_id=principal.id,
+        action="shifts.signups",
+        covered=people,
+        detail=", ".join(f"shift {s.id}" for s in shown if s.signups)[:120],
+    )
+    session.commit()
+
+
 @router.post("/shifts", status_code=status.HTTP_201_CREATED)
 def create_shift(
     body: ShiftCreate,
@@ -77,6 +106,13 @@ def create_shift(
         note=body.note,
         secret_key=settings.secret_key,
     )
+    accounts.audit(
+        session=session,
+        actor_id=principal.id,
+        action="shift.create",
+        ak=ak.slug,
+        detail=f"shift {shift.id}",
+    )
     session.commit()
     session.refresh(shift)
     out = _public(
@@ -97,10 +133,12 @@ def list_shifts(
     if not (principal.is_staff or ak in principal.aks):
         raise Forbidden("forbidden", "Du är inte med i den arbetskretsen.")
     found = catalogue.get_ak_by_slug(session=session, slug=ak)
-    return [
+    shown = [
         _public(s, ak, request=request, settings=settings, session=session, principal=principal)
         for s in shifts.list_shifts(session=session, ak=found)
     ]
+    _audit_names(session, principal, shown)
+    return shown
 
 
 @router.get("/shifts/mine")
@@ -109,7 +147,7 @@ def my_shifts(
 ) -> list[ShiftPublic]:
     """The shifts the caller signed up to or leads."""
     slugs = catalogue.ak_slugs_by_id(session=session)
-    return [
+    shown = [
         _public(
             s,
             slugs[s.ak_id],
@@ -120,6 +158,68 @@ def my_shifts(
         )
         for s in shifts.my_shifts(session=session, user_id=principal.id)
     ]
+    _audit_names(session, principal, shown)
+    return shown
+
+
+@router.get("/shifts/retention")
+def retention(ak: AkSlug, session: SessionDep, principal: CurrentUser) -> list[dict[str, object]]:
+    """Per month: new volunteers, back within 30 days, active per week, no-shows. Counts only."""
+    require_organiser(principal, ak)
+    found = catalogue.get_ak_by_slug(session=session, slug=ak)
+    return figures.retention(session=session, ak=found, now=utcnow())
+
+
+@router.get("/shifts/inactive")
+def inactive(ak: AkSlug, session: SessionDep, principal: CurrentUser) -> list[dict[str, object]]:
+    """ "Har inte varit ute på länge": names, for the AK's organisers and staff only (audited)."""
+    require_organiser(principal, ak)
+    found = catalogue.get_ak_by_slug(session=session, slug=ak)
+    people = figures.inactive(session=session, ak=found, now=utcnow())
+    accounts.audit_list_read(
+        session=session,
+        actor_id=principal.id,
+        action="shifts.inactive",
+        covered=[int(str(p["user_id"])) for p in people],
+        ak=ak,
+    )
+    session.commit()
+    return people
+
+
+@router.get("/shifts/link/{code}")
+def link(code: SignupCode, session: SessionDep, settings: SettingsDep) -> ShiftLinkPublic:
+    """The sign-up link's page, before sign-in: when, where, places left. No names."""
+    shift = _by_code(session, settings, code)
+    return ShiftLinkPublic.model_validate(
+        shifts.link_view(session=session, shift=shift, now=utcnow())
+    )
+
+
+@router.post("/shifts/link/{code}/signup")
+def link_sign_up(
+    code: SignupCode,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentUser,
+) -> ShiftPublic:
+    """ "Jag kommer" from the link: the link admits whoever holds it, as an invite does."""
+    shift = _by_code(session, settings, code)
+    slug = catalogue.ak_slugs_by_id(session=session)[shift.ak_id]
+    shifts.sign_up(session=session, shift=shift, user_id=principal.id, now=utcnow())
+    session.commit()
+    session.refresh(shift)
+    return _public(
+        shift, slug, request=request, settings=settings, session=session, principal=principal
+    )
+
+
+def _by_code(session: SessionDep, settings: Settings, code: str) -> Shift:
+    shift = shifts.find_by_code(session=session, code=code, secret_key=settings.secret_key)
+    if shift is None:
+        raise not_found("invite_invalid", "Länken fungerar inte.")
+    return shift
 
 
 @router.get("/shifts/{shift_id}")
@@ -133,6 +233,41 @@ def get_shift(
     shift, slug = shifts.visible_shift(
         session=session, shift_id=shift_id, viewer=_viewer(principal)
     )
+    out = _public(
+        shift, slug, request=request, settings=settings, session=session, principal=principal
+    )
+    if out.signups is not None:
+        out.qr_svg = qr_svg(out.signup_url)
+    _audit_names(session, principal, [out])
+    return out
+
+
+@router.patch("/shifts/{shift_id}")
+def update_shift(
+    shift_id: RowId,
+    body: ShiftUpdate,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentUser,
+) -> ShiftPublic:
+    """Moves or edits a shift (times, place, districts, capacity, leader, note): organisers
+    of its AK and staff, under the rules of create; audited."""
+    shift, slug = shifts.managed_shift(
+        session=session, shift_id=shift_id, viewer=_viewer(principal)
+    )
+    changes = body.model_dump(exclude_unset=True)
+    changed = shifts.update_shift(session=session, shift=shift, changes=changes)
+    if changed:
+        accounts.audit(
+            session=session,
+            actor_id=principal.id,
+            action="shift.update",
+            ak=slug,
+            detail=f"shift {shift_id}: {', '.join(changed)}",
+        )
+    session.commit()
+    session.refresh(shift)
     return _public(
         shift, slug, request=request, settings=settings, session=session, principal=principal
     )
@@ -141,7 +276,17 @@ def get_shift(
 @router.delete("/shifts/{shift_id}", status_code=status.HTTP_204_NO_CONTENT)
 def cancel_shift(shift_id: RowId, session: SessionDep, principal: CurrentUser) -> None:
     """Cancels the shift (it stays, marked cancelled): organisers of its AK and staff."""
-    shift, _ = shifts.managed_shift(session=session, shift_id=shift_id, viewer=_viewer(principal))
+    shift, slug = shifts.managed_shift(
+        session=session, shift_id=shift_id, viewer=_viewer(principal)
+    )
+    if shift.cancelled_at is None:
+        accounts.audit(
+            session=session,
+            actor_id=principal.id,
+            action="shift.cancel",
+            ak=slug,
+            detail=f"shift {shift_id}",
+        )
     shifts.cancel_shift(session=session, shift=shift, now=utcnow())
     session.commit()
 

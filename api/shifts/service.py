@@ -16,6 +16,7 @@ from api.accounts.access import organises
 from api.core.errors import BadRequest, Conflict, Forbidden, Gone, not_found
 from api.core.security import token_digest
 from api.models.accounts import Role, User, UserAk
+from api.models.door_logs import Tally
 from api.models.plan import Ak, District
 from api.models.shifts import MAX_CAPACITY, Shift, ShiftCount, ShiftSignup
 from api.shifts.rules import capacity_of, parse_district_ids, signup_code
@@ -36,6 +37,46 @@ def _ak_slug(session: Session, ak_id: int) -> str:
     return ak.slug
 
 
+def _checked(
+    *,
+    session: Session,
+    ak_id: int | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    district_ids: list[int],
+    capacity: int | None,
+    leader_id: int | None,
+) -> list[int]:
+    """The rules a shift's fields keep, on create and on every edit; its districts, sorted."""
+    if ends_at <= starts_at:
+        raise BadRequest("invalid_shift_time", "Passet måste sluta efter att det börjar.")
+    if ends_at - starts_at > timedelta(hours=24):
+        raise BadRequest("invalid_shift_time", "Ett pass är högst ett dygn.")
+    if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
+        raise BadRequest("invalid_capacity", f"Ett pass tar 1–{MAX_CAPACITY} personer.")
+    wanted = sorted(set(district_ids))
+    if not wanted:
+        raise BadRequest("unknown_district", "Välj minst ett valdistrikt.")
+    found = session.exec(
+        select(District.id).where(col(District.id).in_(wanted), District.ak_id == ak_id)
+    ).all()
+    if len(found) != len(wanted):
+        raise BadRequest("unknown_district", "Valdistrikten måste höra till arbetskretsen.")
+    if leader_id is not None:
+        leader = session.exec(
+            select(User.id)
+            .join(UserAk, col(UserAk.user_id) == User.id)
+            .where(
+                User.id == leader_id,
+                UserAk.ak_id == ak_id,
+                col(User.role).in_([Role.volunteer, Role.organiser]),
+            )
+        ).first()
+        if leader is None:
+            raise BadRequest("unknown_leader", "Passledaren måste vara med i arbetskretsen.")
+    return wanted
+
+
 def create_shift(
     *,
     session: Session,
@@ -50,32 +91,15 @@ def create_shift(
     note: str | None,
     secret_key: str,
 ) -> Shift:
-    if ends_at <= starts_at:
-        raise BadRequest("invalid_shift_time", "Passet måste sluta efter att det börjar.")
-    if ends_at - starts_at > timedelta(hours=24):
-        raise BadRequest("invalid_shift_time", "Ett pass är högst ett dygn.")
-    if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
-        raise BadRequest("invalid_capacity", f"Ett pass tar 1–{MAX_CAPACITY} personer.")
-    wanted = sorted(set(district_ids))
-    if not wanted:
-        raise BadRequest("unknown_district", "Välj minst ett valdistrikt.")
-    found = session.exec(
-        select(District.id).where(col(District.id).in_(wanted), District.ak_id == ak.id)
-    ).all()
-    if len(found) != len(wanted):
-        raise BadRequest("unknown_district", "Valdistrikten måste höra till arbetskretsen.")
-    if leader_id is not None:
-        leader = session.exec(
-            select(User.id)
-            .join(UserAk, col(UserAk.user_id) == User.id)
-            .where(
-                User.id == leader_id,
-                UserAk.ak_id == ak.id,
-                col(User.role).in_([Role.volunteer, Role.organiser]),
-            )
-        ).first()
-        if leader is None:
-            raise BadRequest("unknown_leader", "Passledaren måste vara med i arbetskretsen.")
+    wanted = _checked(
+        session=session,
+        ak_id=ak.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        district_ids=district_ids,
+        capacity=capacity,
+        leader_id=leader_id,
+    )
     assert ak.id is not None
     salt = secrets.token_hex(16)
     shift = Shift(
@@ -100,6 +124,72 @@ def create_shift(
     session.add(shift)
     session.flush()
     return shift
+
+
+# Fields an edit may change; a leader or note sent as null is taken away.
+EDITABLE = (
+    "starts_at",
+    "ends_at",
+    "meeting_point",
+    "district_ids",
+    "capacity",
+    "leader_id",
+    "note",
+)
+
+
+def update_shift(*, session: Session, shift: Shift, changes: dict[str, Any]) -> list[str]:
+    """Moves or edits the shift under the same rules as create; the names of what changed.
+
+    Capacity is never set below who already signed up (409 capacity_below_signups): nobody
+    loses a place they were given.
+    """
+    if shift.cancelled_at is not None:
+        raise Gone("shift_cancelled", "Passet är inställt.")
+    merged: dict[str, Any] = {
+        "starts_at": shift.starts_at,
+        "ends_at": shift.ends_at,
+        "meeting_point": shift.meeting_point,
+        "district_ids": parse_district_ids(shift.district_ids),
+        "capacity": shift.capacity,
+        "leader_id": shift.leader_id,
+        "note": shift.note,
+    }
+    merged.update({k: v for k, v in changes.items() if k in EDITABLE})
+    if merged["capacity"] is None:
+        merged["capacity"] = capacity_of(None)
+    wanted = _checked(
+        session=session,
+        ak_id=shift.ak_id,
+        starts_at=merged["starts_at"],
+        ends_at=merged["ends_at"],
+        district_ids=merged["district_ids"],
+        capacity=merged["capacity"],
+        leader_id=merged["leader_id"],
+    )
+    if merged["capacity"] < shift.signed_up:
+        raise Conflict(
+            "capacity_below_signups",
+            f"{shift.signed_up} har redan anmält sig: platserna kan inte bli färre än så.",
+        )
+    stored = {
+        **merged,
+        "district_ids": ",".join(str(d) for d in wanted),
+        "meeting_point": merged["meeting_point"].strip(),
+    }
+    changed = [k for k in EDITABLE if getattr(shift, k) != stored[k]]
+    if changed:
+        # The capacity check again in SQL: a sign-up racing this edit cannot slip past it.
+        t = Shift.__table__  # type: ignore[attr-defined]
+        kept = session.execute(
+            update(t)
+            .where(t.c.id == shift.id, t.c.signed_up <= stored["capacity"])
+            .values({k: stored[k] for k in changed})
+        ).rowcount  # type: ignore[attr-defined]
+        if kept != 1:
+            raise Conflict("capacity_below_signups", "Fler har anmält sig än platserna du valde.")
+        session.refresh(shift)
+    return changed
 
 
 def may_see(shift: Shift, slug: str, viewer: Viewer, signed_up: bool) -> bool:
@@ -290,7 +380,7 @@ def check_in(*, session: Session, shift: Shift, user_id: int, now: datetime) -> 
     return bool(done == 1)
 
 
-def _came(session: Session, shift_ids: list[int]) -> dict[int, set[int]]:
+def came_to(session: Session, shift_ids: list[int]) -> dict[int, set[int]]:
     """Who came to each shift: checked in, or a log of theirs carries the shift."""
     came: dict[int, set[int]] = {sid: set() for sid in shift_ids}
     if not shift_ids:
@@ -313,7 +403,7 @@ def _came(session: Session, shift_ids: list[int]) -> dict[int, set[int]]:
 def summary(*, session: Session, shift: Shift, viewer_id: int | None = None) -> dict[str, Any]:
     """The shift's figures from its rollup and sign-ups, never from door_log."""
     assert shift.id is not None
-    came = _came(session, [shift.id])[shift.id]
+    came = came_to(session, [shift.id])[shift.id]
     c = ShiftCount
     doors, conversations, members = session.execute(
         select(
@@ -322,6 +412,23 @@ def summary(*, session: Session, shift: Shift, viewer_id: int | None = None) -> 
             func.coalesce(func.sum(c.new_member), 0),
         ).where(c.shift_id == shift.id)
     ).one()
+    # Paper tallies filled in on the shift count with it (they name no volunteer).
+    t = Tally
+    p_doors, p_conversations, p_members = session.execute(
+        select(
+            func.coalesce(func.sum(t.conversation + t.not_home + t.declined + t.no_access), 0),
+            func.coalesce(func.sum(t.conversation), 0),
+            func.coalesce(func.sum(t.new_members), 0),
+        ).where(t.shift_id == shift.id, col(t.voided_at).is_(None))
+    ).one()
+    paper = {
+        "doors": int(p_doors),
+        "conversations": int(p_conversations),
+        "members": int(p_members),
+    }
+    doors = int(doors) + paper["doors"]
+    conversations = int(conversations) + paper["conversations"]
+    members = int(members) + paper["members"]
     # A first-timer came to this shift and to no shift that started before it.
     earlier = [
         sid
@@ -331,7 +438,7 @@ def summary(*, session: Session, shift: Shift, viewer_id: int | None = None) -> 
     ]
     came_before: set[int] = set()
     if came and earlier:
-        for people in _came(session, earlier).values():
+        for people in came_to(session, earlier).values():
             came_before |= people
     hours = (shift.ends_at - shift.starts_at).total_seconds() / 3600
     out: dict[str, Any] = {
@@ -344,6 +451,7 @@ def summary(*, session: Session, shift: Shift, viewer_id: int | None = None) -> 
         "members": int(members),
         "contact_rate": round(int(conversations) / int(doors), 3) if doors else None,
         "doors_per_hour": round(int(doors) / hours, 1) if hours > 0 else None,
+        "paper": paper,
     }
     if viewer_id is not None:
         mine = session.get(ShiftCount, (shift.id, viewer_id))
@@ -357,9 +465,28 @@ def summary(*, session: Session, shift: Shift, viewer_id: int | None = None) -> 
 
 def no_shows(*, session: Session, shift: Shift) -> list[dict[str, Any]]:
     assert shift.id is not None
-    came = _came(session, [shift.id])[shift.id]
+    came = came_to(session, [shift.id])[shift.id]
     return [s for s in signups(session=session, shift_id=shift.id) if s["user_id"] not in came]
 
 
 def shift_district_ids(shift: Shift) -> list[int]:
     return parse_district_ids(shift.district_ids)
+
+
+def link_view(*, session: Session, shift: Shift, now: datetime) -> dict[str, Any]:
+    """What the sign-up link's page shows before anyone signs in: time, place, places left."""
+    ak = session.get(Ak, shift.ak_id)
+    assert ak is not None
+    return {
+        "id": shift.id,
+        "ak": ak.slug,
+        "ak_name": ak.name,
+        "starts_at": shift.starts_at,
+        "ends_at": shift.ends_at,
+        "meeting_point": shift.meeting_point,
+        "capacity": shift.capacity,
+        "signed_up": shift.signed_up,
+        "full": shift.signed_up >= shift.capacity,
+        "cancelled": shift.cancelled_at is not None,
+        "over": shift.ends_at <= now,
+    }

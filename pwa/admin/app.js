@@ -7,6 +7,7 @@ import { errorLine, field, showError, svgImageUrl } from "./dom.js";
 import { liveTotals } from "./live.js";
 import * as organiser from "./organiser.js";
 import * as plan from "./plan.js";
+import * as shifts from "./shifts.js";
 import * as staff from "./staff.js";
 
 const main = document.querySelector("main");
@@ -152,6 +153,7 @@ function routes() {
   } else {
     list.push(["#/ak", "Min arbetarekommun"]);
   }
+  list.push(["#/pass", "Knackpass"]);
   list.push(["#/rapport", "Årsrapport"], ["#/sakerhet", "Säkerhet"]);
   return list;
 }
@@ -218,6 +220,8 @@ async function render() {
     "#/rapport": staff.report,
     "#/ak": organiser.akPage,
     "#/blankett": organiser.tallySheet,
+    "#/pass": shifts.shiftsPage,
+    "#/passlapp": shifts.shiftSheet,
     "#/sakerhet": enrolView,
   }[path];
   main.replaceChildren(h("p", {}, "Hämtar …"));

@@ -6,7 +6,7 @@ import { getJson } from "./api.js";
 import { kvGet, kvSet } from "./db.js";
 import { outbox, stockholmDay } from "./outbox.js";
 
-const KEYS = ["me", "assignments", "districts", "totals", "today", "topics", "outlines", "mapConfig"];
+const KEYS = ["me", "assignments", "districts", "totals", "today", "topics", "outlines", "mapConfig", "shifts"];
 
 export async function cached() {
   const values = await Promise.all(KEYS.map((key) => kvGet(`cache:${key}`)));
@@ -62,6 +62,8 @@ export async function refresh() {
       await keep("today", { day: stockholmDay(), fetched_at: fetchedAt, counts });
     }),
     guard(async () => keep("topics", await getJson("/api/topics"))),
+    // The shifts signed up to or led: home's next shift, logs' shift_id, check-in offline.
+    guard(async () => keep("shifts", await getJson("/api/shifts/mine"))),
     guard(async () => keep("mapConfig", await getJson("/api/maps/config"))),
   ]);
   // Loaded only here, after sign-in, so the first load does not carry it.

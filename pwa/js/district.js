@@ -7,6 +7,7 @@ import { findDistrict } from "./district-list.js";
 import { keep } from "./keep.js";
 import { HOLD_MS, isoWithOffset, newId, outbox, stockholmDay } from "./outbox.js";
 import { recentLogs } from "./recent.js";
+import { shiftFor } from "./shift.js";
 import { outcomeLabel } from "./status.js";
 import { plural } from "./ui.js";
 
@@ -73,6 +74,9 @@ export function renderDistrict(app, districtId) {
         new_member: false,
         left_material: false,
       };
+      // Made during a shift of this district: it counts for the shift's summary too.
+      const shiftId = shiftFor(app.data, districtId);
+      if (shiftId) entry.shift_id = shiftId;
       const isConversation = outcome === "conversation";
       await outbox.addLog(entry, { hold: isConversation });
       // Tap to stored: measured in the browser, read by bench/pwa_first_load.py.

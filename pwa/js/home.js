@@ -9,6 +9,7 @@ import { kvDelete, kvGet, kvSet } from "./db.js";
 import { districtList } from "./district-list.js";
 import { outbox } from "./outbox.js";
 import { recentLogs } from "./recent.js";
+import { nextShiftCard } from "./shift.js";
 import { bar, plural } from "./ui.js";
 import { showWiped, wipePhone } from "./wipe.js";
 
@@ -33,6 +34,7 @@ export function renderHome(app) {
     replace(
       node,
       h("h1", {}, me ? `Hej ${me.name}!` : "Hej!"),
+      nextShiftCard(app),
       h(
         "section",
         { class: "card", "aria-labelledby": "today-title" },
@@ -188,7 +190,7 @@ export function renderHome(app) {
     }
     await kvDelete("token");
     await kvDelete("cookie_session");
-    for (const key of ["me", "assignments", "districts", "totals", "today"]) await kvDelete(`cache:${key}`);
+    for (const key of ["me", "assignments", "districts", "totals", "today", "shifts"]) await kvDelete(`cache:${key}`);
     await app.reloadData();
     app.navigate("/", { replace: true });
   }

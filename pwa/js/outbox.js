@@ -134,6 +134,17 @@ class Outbox extends EventTarget {
     if (!hold) this.soon();
   }
 
+  // A leader's check-in: one entry per shift and person (a second tap changes nothing), sent
+  // when the network allows; the server marks it once however often it arrives.
+  async addCheckIn(shiftId, userId) {
+    const key = `checkin:${shiftId}:${userId}`;
+    await transact("outbox", "readwrite", ({ outbox }) =>
+      outbox.put({ key, kind: "checkin", id: key, shift_id: shiftId, user_id: userId, seq: nextSeq(), state: "waiting", queued_at: Date.now(), hold_until: 0 }),
+    );
+    this.changed();
+    this.soon();
+  }
+
   // The quick step after a conversation: fills in the details and lets the log go.
   async finishHeld(id, details) {
     await transact(["outbox", "mine"], "readwrite", async (s) => {
@@ -262,7 +273,7 @@ class Outbox extends EventTarget {
       const entries = (await this.entries()).filter((e) => e.state === "waiting");
       const ready = entries.filter((e) => !(e.hold_until > now));
       const logs = ready.filter((e) => e.kind === "log").slice(0, this.batchSize);
-      const voids = ready.filter((e) => e.kind === "void");
+      const voids = ready.filter((e) => e.kind === "void" || e.kind === "checkin");
       if (logs.length === 0 && voids.length === 0) {
         this.failures = 0;
         this.batchSize = BATCH_SIZE;
@@ -393,7 +404,10 @@ class Outbox extends EventTarget {
   async sendVoid(entry) {
     let response;
     try {
-      response = await send("POST", `/api/logs/${encodeURIComponent(entry.id)}/void`, {});
+      response =
+        entry.kind === "checkin"
+          ? await send("POST", `/api/shifts/${entry.shift_id}/checkins`, { user_id: entry.user_id })
+          : await send("POST", `/api/logs/${encodeURIComponent(entry.id)}/void`, {});
     } catch (error) {
       if (error instanceof ApiError) return { fail: "network" };
       throw error;
@@ -404,12 +418,14 @@ class Outbox extends EventTarget {
     }
     const body = await jsonBody(response);
     // 404 from our server: the log never arrived, so there is nothing left to undo.
-    const gone = response.status === 404 && body && typeof body.code === "string";
-    if ((response.ok && body && body.id === entry.id) || gone) {
+    const gone = entry.kind === "void" && response.status === 404 && body && typeof body.code === "string";
+    const checkedIn = entry.kind === "checkin" && response.ok && body?.checked_in === true;
+    if ((response.ok && body && body.id === entry.id) || gone || checkedIn) {
       await transact("outbox", "readwrite", ({ outbox }) => outbox.delete(entry.key));
       return {};
     }
-    if ((response.status === 403 || SPLIT_ON.has(response.status)) && body?.code) {
+    const refused = response.status === 403 || SPLIT_ON.has(response.status) || (entry.kind === "checkin" && [404, 410].includes(response.status));
+    if (refused && body?.code) {
       await this.markRefused(entry, body.code, response.status);
       return {};
     }

@@ -234,7 +234,9 @@ export function initStatus(app) {
             const what =
               e.kind === "void"
                 ? "Ångring av en logg"
-                : `${outcomeLabel(e.log.outcome)}, ${names.get(e.log.district_id) || `valdistrikt ${e.log.district_id}`}, kl. ${hhmm(e.log.occurred_at)}`;
+                : e.kind === "checkin"
+                  ? "En incheckning till ett knackpass"
+                  : `${outcomeLabel(e.log.outcome)}, ${names.get(e.log.district_id) || `valdistrikt ${e.log.district_id}`}, kl. ${hhmm(e.log.occurred_at)}`;
             return h(
               "li",
               { class: "refused-item", dataset: { id: e.id, code: e.code || "" } },

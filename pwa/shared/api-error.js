@@ -1,5 +1,5 @@
 // Imported by both apps' API clients and their callers: the phone (pwa/js/api.js, data.js,
-// join.js, outbox.js, outlines.js) and the staff pages (pwa/admin/api.js).
+// join.js, outbox.js, outlines.js, shift.js) and the staff pages (pwa/admin/api.js).
 //
 // One shape for a request that did not give the expected answer:
 //   kind          "network" (no answer at all), "http" (an error status) or "not_json"

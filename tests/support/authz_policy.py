@@ -246,7 +246,19 @@ POLICY: dict[tuple[str, str], Policy] = {
                 404,
                 "district_not_found",
             ),
+            # A shift of another AK answers as one that does not exist.
+            CrossAk(
+                {
+                    "district_id": "{district_id}",
+                    "date": "2026-03-14",
+                    "conversation": 3,
+                    "shift_id": "{foreign_shift_id}",
+                },
+                422,
+                "unknown_shift",
+            ),
         ),
+        prepare=lambda ctx: _a_foreign_shift(ctx),
     ),
     ("GET", "/api/tallies"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK, "year": 2026}),
     ("POST", "/api/tallies/{tally_id}/void"): Policy(
@@ -267,6 +279,23 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/shifts/mine"): Policy(signed_in()),
     ("GET", "/api/shifts/{shift_id}"): Policy(
         statuses(401, 200, 200, 404, 200), prepare=lambda ctx: _a_shift(ctx)
+    ),
+    # Moving or editing: organisers of the AK and staff; another AK's volunteer as leader is
+    # refused as one who does not exist.
+    ("PATCH", "/api/shifts/{shift_id}"): Policy(
+        statuses(401, 403, 200, 404, 200),
+        body={"capacity": 5, "leader_id": "{user_id}"},
+        prepare=lambda ctx: _a_shift(ctx),
+        cross_ak=(CrossAk({"leader_id": "{foreign_user_id}"}, 400, "unknown_leader"),),
+    ),
+    # Retention figures (counts) and "har inte varit ute på länge" (names): the AK's organisers.
+    ("GET", "/api/shifts/retention"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),
+    ("GET", "/api/shifts/inactive"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),
+    # The sign-up link is public like an invite: its page shows no names; whoever holds it and
+    # is signed in may sign up ("Jag kommer").
+    ("GET", "/api/shifts/link/{code}"): Policy(everyone(), prepare=lambda ctx: _a_shift(ctx)),
+    ("POST", "/api/shifts/link/{code}/signup"): Policy(
+        signed_in(), prepare=lambda ctx: _a_shift(ctx)
     ),
     ("DELETE", "/api/shifts/{shift_id}"): Policy(
         statuses(401, 403, 204, 404, 204), prepare=lambda ctx: _a_shift(ctx)
@@ -446,6 +475,7 @@ def _a_shift(ctx: Any) -> dict[str, Any]:
 
     from api.plan import catalogue
     from api.shifts import service as shifts
+    from api.shifts.rules import signup_code
     from tests.conftest import TEST_SECRET
 
     user_id, district_id = _target_volunteer_and_district(ctx)
@@ -466,7 +496,42 @@ def _a_shift(ctx: Any) -> dict[str, Any]:
         )
         shifts.sign_up(session=session, shift=shift, user_id=user_id, now=datetime.now(UTC))
         session.commit()
-        return {"shift_id": shift.id, "user_id": user_id}
+        assert shift.id is not None
+        code = signup_code(shift_id=shift.id, salt=shift.signup_salt, secret_key=TEST_SECRET)
+        return {"shift_id": shift.id, "user_id": user_id, "code": code}
+
+
+def _a_foreign_shift(ctx: Any) -> dict[str, Any]:
+    """A shift of the foreign AK: a tally of the own AK may not name it."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session, select
+
+    from api.models.plan import District
+    from api.plan import catalogue
+    from api.shifts import service as shifts
+    from tests.conftest import TEST_SECRET
+
+    starts = datetime.now(UTC) - timedelta(days=1)
+    with Session(ctx.db) as session:
+        lerum = catalogue.get_ak_by_slug(session=session, slug=FOREIGN_AK)
+        district = session.exec(select(District).where(District.ak_id == lerum.id)).first()
+        assert district is not None and district.id is not None
+        shift = shifts.create_shift(
+            session=session,
+            ak=lerum,
+            created_by=None,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=3),
+            meeting_point="Lerums station",
+            district_ids=[district.id],
+            capacity=None,
+            leader_id=None,
+            note=None,
+            secret_key=TEST_SECRET,
+        )
+        session.commit()
+        return {"foreign_shift_id": shift.id}
 
 
 def _a_log(ctx: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from tests.support.servers import knacka_server
 pytestmark = pytest.mark.browser
 STAFF_PAGES = ["#/oversikt", "#/ak?ak=ale", "#/mal", "#/distrikt", "#/organisatorer", "#/logg"]
 SHARED_PAGES = [f"#/rapport?year={YEAR}", "#/sakerhet"]
-ORGANISER_PAGES = ["#/ak"]
+ORGANISER_PAGES = ["#/ak", "#/pass"]
 
 LAYOUT_JS = """() => {
   const width = document.documentElement.clientWidth;
