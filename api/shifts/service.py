@@ -18,6 +18,7 @@ from api.core.security import token_digest
 from api.models.accounts import Role, User, UserAk
 from api.models.plan import Ak, District
 from api.models.shifts import MAX_CAPACITY, Shift, ShiftCount, ShiftSignup
+from api.push.reminders import notify_shift_changed
 from api.shifts.rules import capacity_of, parse_district_ids, signup_code
 
 
@@ -163,6 +164,9 @@ def cancel_shift(*, session: Session, shift: Shift, now: datetime) -> None:
     if shift.cancelled_at is None:
         shift.cancelled_at = now
         session.add(shift)
+        assert shift.id is not None
+        # Who signed up and subscribed is told, in this transaction (api/push/reminders.py).
+        notify_shift_changed(session=session, shift_id=shift.id, kind="cancelled", now=now)
 
 
 def sign_up(

@@ -376,6 +376,7 @@ const AUDIT_ACTION = {
   "logs.void": "Strök en volontärs loggar",
   "member_register.record": "Förde in medlemsförändring",
   "plan.import": "Läste in planen",
+  "push.lead_times": "Ändrade påminnelsetider",
   retention: "Gallring",
   "sessions.revoke.totp_required": "Loggade ut konton utan tvåstegsverifiering",
   "tallies.list": "Läste pappersblanketter",
