@@ -15,12 +15,15 @@ process takes them over: none is lost. One that dies between sending and marking
 sent again: the push `Topic` header lets the push service replace the undelivered first copy,
 and the notification's tag replaces a delivered one on the phone. A push service's 404 or 410
 deletes that subscription. Anything else (5xx, network) leaves the claim to time out: retried.
+A process sends only in the first half of its claim's life (a request lasts at most a quarter),
+so it has stopped before another may take the claim over; what it did not reach is released.
 """
 
 import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,7 +47,9 @@ from api.push.subscriptions import lead_minutes, push_config, subscriptions_of
 logger = logging.getLogger("knacka.push")
 
 KINDS = ("reminder", "cancelled", "moved")
-BATCH = 200
+BATCH = 100
+# Not sent: the claim was too old to send it (it is released for the next pass).
+LATE = -1
 _MAX_TTL = 28 * 24 * 3600
 
 reminder_t = PushReminder.__table__  # type: ignore[attr-defined]
@@ -219,7 +224,9 @@ class PushWorker:
         if self._sender is None:
             with Session(self.engine) as session:
                 key = push_config(session=session).vapid_private_key
-            self._sender = Sender(private_key=key, subject=_subject(self.settings))
+            # A request never outlives a quarter of a claim (see _send_and_mark).
+            timeout = min(10.0, self.settings.push_claim_seconds / 4)
+            self._sender = Sender(private_key=key, subject=_subject(self.settings), timeout=timeout)
         return self._sender
 
     def close(self) -> None:
@@ -247,12 +254,15 @@ class PushWorker:
                     limit=BATCH,
                 )
                 session.commit()
+                # Sending starts only in the claim's first half, so it is over (a request
+                # lasts at most a quarter) before another process may take the claim over.
+                deadline = time.monotonic() + self.settings.push_claim_seconds / 2
                 if not rows:
                     return report
                 if after_claim is not None:
                     after_claim()
                 plan = self._plan(session, rows, moment, report)
-            self._send_and_mark(plan, report)
+            self._send_and_mark(plan, report, deadline)
 
     def _plan(
         self, session: Session, rows: list[Claimed], now: datetime, report: PassReport
@@ -295,12 +305,14 @@ class PushWorker:
         return plan
 
     def _send_and_mark(
-        self, plan: dict[int, list[tuple[int, Delivery]]], report: PassReport
+        self, plan: dict[int, list[tuple[int, Delivery]]], report: PassReport, deadline: float
     ) -> None:
         sender = self.sender()
         jobs = [(rid, sid, d) for rid, items in plan.items() for sid, d in items]
 
         def send(delivery: Delivery) -> int:
+            if time.monotonic() > deadline:
+                return LATE
             try:
                 return sender.send(delivery)
             except Exception:  # network: retried when the claim is stale
@@ -309,6 +321,7 @@ class PushWorker:
 
         statuses = list(self._pool.map(lambda job: send(job[2]), jobs))
         failed_rows: set[int] = set()
+        late_rows: set[int] = set()
         gone: set[int] = set()
         for (rid, sid, _), status in zip(jobs, statuses, strict=True):
             if 200 <= status < 300:
@@ -316,12 +329,14 @@ class PushWorker:
                 report.handed.append(rid)
             elif status in (404, 410):
                 gone.add(sid)
+            elif status == LATE:
+                late_rows.add(rid)
             else:
                 failed_rows.add(rid)
         report.gone += len(gone)
         report.failed += len(failed_rows)
         report.dropped += sum(1 for items in plan.values() if not items)
-        done = [rid for rid in plan if rid not in failed_rows]
+        done = [rid for rid in plan if rid not in failed_rows and rid not in late_rows]
         with Session(self.engine) as session:
             if dialect_of(session) != "postgresql":
                 hold_write_lock(session.connection())
@@ -333,10 +348,14 @@ class PushWorker:
                     .where(reminder_t.c.id.in_(done), reminder_t.c.sent_at.is_(None))
                     .values(sent_at=utcnow())
                 )
+            if late_rows:  # the next pass (of any process) claims them afresh
+                session.execute(
+                    update(reminder_t)
+                    .where(
+                        reminder_t.c.id.in_(late_rows),
+                        reminder_t.c.claimed_by == self.claimer,
+                        reminder_t.c.sent_at.is_(None),
+                    )
+                    .values(claimed_by=None, claimed_at=None)
+                )
             session.commit()
-
-
-def purge_before(*, session: Session, before: datetime) -> int:
-    """Gallring: rows about shifts that started before `before` are of no more use."""
-    done = session.execute(delete(reminder_t).where(reminder_t.c.starts_at < before))
-    return int(done.rowcount)  # type: ignore[attr-defined]
