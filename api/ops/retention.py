@@ -163,6 +163,11 @@ def notice_periods(settings: Settings) -> list[dict[str, str]]:
             "what": "Misslyckade inloggningar",
             "kept": f"{LOGIN_FAILURE_KEPT.days} dag",
         },
+        {
+            "what": "Påminnelser om knackpass, om du slår på dem",
+            "kept": "tills du stänger av dem eller loggar ut; de går via webbläsarens "
+            "push-tjänst (Google, Apple, Mozilla eller Microsoft), som inte kan läsa dem",
+        },
     ]
 
 
