@@ -14,7 +14,8 @@ from sqlmodel import Session
 from api.core.db import utcnow
 from api.core.stockholm import STOCKHOLM
 from api.models.push import PushReminder, PushSubscription
-from api.push.reminders import PushWorker
+from api.models.shifts import Shift
+from api.push.reminders import PushWorker, notify_shift_changed
 from tests.conftest import MakeUser
 from tests.push.conftest import Subscribe
 from tests.support.push_service import PushService
@@ -258,3 +259,43 @@ def test_a_worker_that_dies_after_claiming_loses_nothing(
     assert len({g.token for g in push_service.received()}) == 5
     dying.close()
     other.close()
+
+
+def test_a_moved_shift_sends_a_notice_and_reminds_for_the_new_time(
+    app: FastAPI,
+    client: TestClient,
+    db: Engine,
+    make_user: MakeUser,
+    subscribe: Subscribe,
+    push_service: PushService,
+):
+    """The move (PATCH) path calls notify_shift_changed(kind="moved") after setting the new
+    start, in its own transaction, as cancel does."""
+    olle = make_user("organiser", aks=["ale"])
+    vera = make_user("volunteer", aks=["ale"])
+    starts = ten_oclock(days_ahead=3)
+    shift = shift_starting(client, olle, starts)
+    client.post(f"/api/shifts/{shift['id']}/signup", headers=vera.headers)
+    subscribe(vera)
+    pusher = worker(app, db)
+    moment = starts - timedelta(hours=23)
+    assert pusher.run_pass(at(moment)).sent == 1  # the day-before reminder, for 10:00
+    later = starts + timedelta(hours=1)
+    with Session(db) as session:
+        moved = session.get(Shift, shift["id"])
+        assert moved is not None
+        moved.starts_at, moved.ends_at = later, later + timedelta(hours=3)
+        session.add(moved)
+        owed = notify_shift_changed(session=session, shift_id=shift["id"], kind="moved", now=moment)
+        session.commit()
+    assert owed == 1
+    report = pusher.run_pass(at(moment + timedelta(minutes=1)))
+    bodies = [g.payload["body"] for g in push_service.received()]
+    assert bodies[0] == "Du har ett knackpass i morgon kl. 10."
+    # The notice, and (the new start is also within a day) the reminder for the new time.
+    assert sorted(bodies[1:]) == [
+        "Ditt knackpass är flyttat till i morgon kl. 11.",
+        "Du har ett knackpass i morgon kl. 11.",
+    ]
+    assert report.sent == 2
+    pusher.close()

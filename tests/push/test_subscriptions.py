@@ -1,14 +1,20 @@
 """Opt-in and opt-out: subscriptions die with logout, signing out everywhere and erasure; only
 the browser makers' push services are accepted as endpoints."""
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 
-from api.models.push import PushSubscription
+from api.core.db import utcnow
+from api.models.accounts import AuthSession
+from api.models.push import PushReminder, PushSubscription
+from api.ops.retention import run_retention
 from tests.conftest import MakeUser
 from tests.push.conftest import Subscribe
 from tests.support.push_service import PushService
+from tests.support.shifts import make_shift
 
 
 def endpoints(db: Engine, user_id: int | None = None) -> list[str]:
@@ -109,3 +115,44 @@ def test_erasure_deletes_them(
     answer = client.post(f"/api/users/{vera.id}/erase", headers=olle.headers)
     assert answer.status_code == 200, answer.text
     assert endpoints(db) == []
+
+
+def test_gallring_deletes_subscriptions_without_a_live_session_and_old_reminders(
+    client: TestClient, make_user: MakeUser, subscribe: Subscribe, db: Engine
+):
+    vera = make_user("volunteer", aks=["ale"])
+    gone = make_user("volunteer", aks=["ale"])
+    kept = subscribe(vera)
+    subscribe(gone)
+    olle = make_user("organiser", aks=["ale"])
+    shift = make_shift(client, olle, starts_in=timedelta(days=-3))
+    with Session(db) as session:
+        # Gone's sessions all expired; an old reminder row of a shift three days ago.
+        session.execute(
+            update(AuthSession)
+            .where(AuthSession.user_id == gone.id)  # type: ignore[arg-type]
+            .values(expires_at=utcnow() - timedelta(days=1))
+        )
+        session.add(
+            PushReminder(
+                shift_id=shift["id"],
+                user_id=vera.id,
+                kind="reminder",
+                lead_minutes=60,
+                starts_at=utcnow() - timedelta(days=3),
+                sent_at=utcnow() - timedelta(days=3),
+            )
+        )
+        session.commit()
+        report = run_retention(
+            session=session,
+            now=utcnow(),
+            volunteer_inactive_days=0,
+            audit_days=0,
+            dry_run=False,
+        )
+        session.commit()
+        reminders = session.execute(select(PushReminder.id)).all()
+    assert endpoints(db) == [kept["endpoint"]]
+    assert reminders == []
+    assert report.purged["push_subscription"] == 1
