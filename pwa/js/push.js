@@ -14,8 +14,11 @@ const WHY = {
 
 // Why push cannot be offered here, or null when it can.
 export function pushUnavailable() {
-  const standalone = matchMedia?.("(display-mode: standalone)").matches || navigator.standalone;
-  if (/iPhone|iPad|iPod/.test(navigator.userAgent) && !standalone) return "ios";
+  const standalone = window.matchMedia?.("(display-mode: standalone)")?.matches || navigator.standalone;
+  // An iPad says "Macintosh" but has a touch screen.
+  const apple = /iPhone|iPad|iPod/.test(navigator.userAgent) ||
+    (/Macintosh/.test(navigator.userAgent) && navigator.maxTouchPoints > 1);
+  if (apple && !standalone) return "ios";
   if (!("serviceWorker" in navigator && "PushManager" in window && "Notification" in window)) {
     return "unsupported";
   }
