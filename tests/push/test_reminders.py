@@ -299,3 +299,28 @@ def test_a_moved_shift_sends_a_notice_and_reminds_for_the_new_time(
     ]
     assert report.sent == 2
     pusher.close()
+
+
+def test_the_persons_extract_lists_their_push_browsers_and_reminders(
+    app: FastAPI,
+    client: TestClient,
+    db: Engine,
+    make_user: MakeUser,
+    staff,
+    subscribe: Subscribe,
+    push_service: PushService,
+):
+    olle = make_user("organiser", aks=["ale"])
+    vera = make_user("volunteer", aks=["ale"])
+    starts = ten_oclock(days_ahead=3)
+    shift = shift_starting(client, olle, starts)
+    client.post(f"/api/shifts/{shift['id']}/signup", headers=vera.headers)
+    subscribe(vera)
+    pusher = worker(app, db)
+    assert pusher.run_pass(at(starts - timedelta(hours=23))).sent == 1
+    pusher.close()
+    body = client.get(f"/api/users/{vera.id}/extract", headers=staff.headers).json()
+    assert body["push_subscriptions"] == [{"push_service": "127.0.0.1"}]
+    [sent] = body["push_reminders"]
+    assert (sent["shift_id"], sent["kind"], sent["lead_minutes"]) == (shift["id"], "reminder", 1440)
+    assert sent["sent_at"] is not None
