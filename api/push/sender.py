@@ -12,10 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-from py_vapid import Vapid02
-from pywebpush import WebPusher
-
 # A VAPID token is good for at most 24 hours; ours for 12, made again after 1.
 _TOKEN_LIFE = 12 * 3600
 _TOKEN_REUSE = 3600
@@ -38,6 +34,10 @@ class Sender:
     thread (connections to a push service are reused)."""
 
     def __init__(self, *, private_key: str, subject: str, timeout: float = 10.0) -> None:
+        # Imported on first use: pywebpush (with aiohttp) takes seconds to import, and most
+        # processes (CLI commands, tests) never send a push.
+        from py_vapid import Vapid02
+
         self.vapid = Vapid02.from_string(private_key)
         self.subject = subject
         self.timeout = timeout
@@ -57,7 +57,9 @@ class Sender:
                 self._tokens[audience] = made
             return dict(made[1])
 
-    def _session(self) -> requests.Session:
+    def _session(self) -> Any:
+        import requests
+
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
@@ -68,6 +70,8 @@ class Sender:
         headers = self._authorization(delivery.endpoint)
         headers["Topic"] = delivery.topic
         headers["Urgency"] = "normal"
+        from pywebpush import WebPusher
+
         pusher = WebPusher(
             {
                 "endpoint": delivery.endpoint,
