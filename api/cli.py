@@ -147,6 +147,25 @@ def retention_command(
     typer.echo(report.describe().capitalize() + ".")
 
 
+@app.command("push-pass")
+def push_pass_command() -> None:
+    """Web Push: owe, claim and send the reminders and notices due now (one pass)."""
+    from api.push.reminders import PushWorker
+
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    worker = PushWorker(engine, settings)
+    try:
+        report = worker.run_pass()
+    finally:
+        worker.close()
+        engine.dispose()
+    typer.echo(
+        f"{report.sent} skickade, {report.dropped} inaktuella, {report.failed} försöks igen, "
+        f"{report.gone} prenumerationer borttagna."
+    )
+
+
 @app.command("backup")
 def backup_command(
     target: Annotated[Path, typer.Argument(help="File to write the backup to")],

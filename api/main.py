@@ -19,6 +19,7 @@ from api.core.security import PasswordLane
 from api.door_logs.group_commit import GroupCommitter
 from api.live.broker import Live
 from api.ops.retention import run_if_due
+from api.push.reminders import PushWorker
 from api.routes import api_router
 from api.routes.sync_fast_path import SyncFastPath
 from api.web.admin_pages import mount_admin
@@ -28,6 +29,7 @@ from api.web.observability import RequestContext, metrics_router
 from api.web.static import mount_pwa
 
 logger = logging.getLogger("knacka.gallring")
+push_logger = logging.getLogger("knacka.push")
 
 
 class CountsChanged:
@@ -56,6 +58,17 @@ async def _gallring_loop(engine: Engine, settings: Settings) -> None:
         await asyncio.sleep(pause)
 
 
+async def _push_loop(worker: PushWorker, pause: float) -> None:
+    """Web Push reminders and notices: a pass every few seconds in every process; claims in
+    the database keep any two from sending the same one (api/push/reminders.py)."""
+    while True:
+        try:
+            await run_in_threadpool(worker.run_pass)
+        except Exception:  # database or push service away: the next tick tries again
+            push_logger.exception("push pass failed")
+        await asyncio.sleep(pause)
+
+
 def _revoke_password_only_sessions(engine: Engine) -> None:
     with Session(engine) as session:
         revoked = accounts.revoke_password_only_sessions(session=session, now=utcnow())
@@ -75,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     checkpointer = WalCheckpointer(engine)  # SQLite only; PostgreSQL checkpoints itself
     live = Live(settings.effective_database_url, settings.live_interval_seconds)
     group_committer = GroupCommitter(engine)
+    push_worker = PushWorker(engine, settings)
     password_lane = PasswordLane(
         workers=settings.password_hash_workers, max_in_flight=settings.login_max_in_flight
     )
@@ -94,9 +108,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gallring = None
         if settings.retention_interval_seconds > 0:
             gallring = asyncio.create_task(_gallring_loop(engine, settings))
+        pushing = None
+        if settings.push_interval_seconds > 0:
+            pushing = asyncio.create_task(_push_loop(push_worker, settings.push_interval_seconds))
         yield
         if gallring is not None:
             gallring.cancel()
+        if pushing is not None:
+            pushing.cancel()
+        push_worker.close()
         await run_in_threadpool(group_committer.stop)  # after the last request: queued jobs commit
         await live.stop()
         checkpointer.stop()
@@ -114,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.live = live
     app.state.group_committer = group_committer
     app.state.password_lane = password_lane
+    app.state.push_worker = push_worker
     app.state.stream_caps = StreamCaps(
         per_session=settings.live_streams_per_session,
         per_address=settings.live_streams_per_address,

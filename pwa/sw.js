@@ -69,3 +69,40 @@ async function cacheFirst(request) {
   const cached = await caches.match(request, { cacheName: CACHE, ignoreSearch: true });
   return cached || fetch(request);
 }
+
+// Web Push: the text comes from the server and is neutral (no party, no meeting point), since
+// a lock screen shows it; one tag per shift, so a repeated push replaces the first.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data?.json() ?? {};
+  } catch {
+    /* not ours: the neutral default below */
+  }
+  const url = typeof data.url === "string" && data.url.startsWith("/") ? data.url : "/";
+  event.waitUntil(
+    self.registration.showNotification(data.title || "Knackpass", {
+      body: data.body || "Öppna Knacka för att se ditt knackpass.",
+      tag: data.tag || "knackpass",
+      renotify: true,
+      icon: "/icons/icon-192.png",
+      data: { url },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || "/", self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      for (const client of await self.clients.matchAll({ type: "window" })) {
+        if ("focus" in client) {
+          await client.focus();
+          return client.navigate?.(url);
+        }
+      }
+      return self.clients.openWindow(url);
+    })(),
+  );
+});

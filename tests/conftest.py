@@ -104,6 +104,10 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "stream_max_seconds": 0.3,
         # Gallring by itself is tested on its own (tests/ops/test_retention.py).
         "retention_interval_seconds": 0,
+        # Push passes are run by the tests themselves (tests/push).
+        "push_interval_seconds": 0,
+        # The stand-in push service (tests/support/push_service.py) listens here.
+        "push_service_hosts": "127.0.0.1",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -29,6 +29,7 @@ from api.models.accounts import (
 )
 from api.models.plan import Ak
 from api.plan.catalogue import get_ak_by_slug
+from api.push.subscriptions import forget_person
 
 ERASED_NAME = "Borttagen användare"
 
@@ -368,6 +369,7 @@ def remove_totp(*, session: Session, user: User) -> None:
 
 
 def revoke_all_sessions(*, session: Session, user_id: int) -> int:
+    forget_person(session=session, user_id=user_id)  # signed out everywhere: no more pushes
     done = session.execute(
         update(AuthSession)
         .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))

@@ -8,6 +8,7 @@ from api.core.db import hold_write_lock, utcnow
 from api.core.security import new_token, token_digest
 from api.core.sql import dialect_of, execute, sqlite_time
 from api.models.accounts import AuthSession, User
+from api.push.subscriptions import forget_person
 
 # --- Sessions --------------------------------------------------------------------------
 
@@ -80,8 +81,10 @@ def find_session_facts(
 
 
 def revoke_session(*, session: Session, auth: AuthSession) -> None:
+    """Logout: the session ends and no browser of the person gets a push any more."""
     auth.revoked_at = utcnow()
     session.add(auth)
+    forget_person(session=session, user_id=auth.user_id)
 
 
 def _as_utc(moment: Any) -> datetime:

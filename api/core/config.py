@@ -68,6 +68,21 @@ class Settings(BaseSettings):
     # Gallring runs by itself inside the app this often (one process at a time); 0: only by
     # `knacka retention`.
     retention_interval_seconds: float = Field(default=24 * 3600, ge=0)
+    # Web Push (api/push): each process looks for reminders due this often (0: only by
+    # `knacka push-pass`); a claim older than push_claim_seconds is taken over by another
+    # process (its claimer died); push_send_workers sends in parallel per process.
+    push_interval_seconds: float = Field(default=5.0, ge=0)
+    push_claim_seconds: float = Field(default=120.0, gt=0)
+    push_send_workers: int = Field(default=8, ge=1, le=64)
+    # Push services a subscription's endpoint may point at (a host or its parent domain): the
+    # browser makers' own. Anything else is refused, so the server never posts where a caller
+    # chooses. Outside production an http endpoint on such a host is allowed (tests' stand-in).
+    push_service_hosts: str = (
+        "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com"
+    )
+    # VAPID's `sub`: how a push service reaches the operator (mailto: or https:); empty: the
+    # public URL when it is https, else a placeholder address.
+    push_subject: str = ""
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

@@ -1,10 +1,11 @@
 """Erasure (GDPR art. 17) and the season's end: a person's traces move to ONE anonymous id.
 
 docs/PRODUCT.md ("Roles and access", "Counting rules"): everything about the person goes (name,
-contact, AK links, assignments, sessions, second factor, failed sign-ins); their logs and
-per-volunteer counts move to one shared anonymous account, counts merged into its own, so every
-total (and every per-district, per-day figure) stays equal and nothing points at the person.
-Afterwards no row anywhere holds the person's id: the account row itself is deleted.
+contact, AK links, assignments, sessions, second factor, failed sign-ins, push subscriptions);
+their logs and per-volunteer counts move to one shared anonymous account, counts merged into
+its own, so every total (and every per-district, per-day figure) stays equal and nothing
+points at the person. Afterwards no row anywhere holds the person's id: the account row itself
+is deleted.
 """
 
 from datetime import date, datetime
@@ -126,7 +127,11 @@ def erase_person(*, session: Session, user: User, now: datetime, secret_key: str
         session.execute(delete(LoginFailure).where(col(LoginFailure.account_key) == key))
     assignment = _tables["assignment"]
     session.execute(delete(assignment).where(assignment.c.user_id == person))
-    owned_tables = ("user_ak", "auth_session", "totp_factor", "recovery_code", "shift_signup")
+    # push_*: the person's browsers and what they were owed (api/push) go with them.
+    owned_tables = (
+        *("user_ak", "auth_session", "totp_factor", "recovery_code", "shift_signup"),
+        *("push_subscription", "push_reminder"),
+    )
     # door_rate_minute: the plausibility rule's per-minute counts say when the person knocked.
     for owned in (*owned_tables, "door_rate_minute"):
         owned_t: Table = _tables[owned]

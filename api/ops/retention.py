@@ -29,6 +29,7 @@ from api.door_logs.plausibility import minute_of
 from api.door_logs.rollups import door_log
 from api.models.accounts import AuditEvent, AuthSession, Invite, LoginFailure, Role, User
 from api.models.door_logs import Assignment, DoorRateMinute
+from api.models.push import PushReminder, PushSubscription
 from api.models.shifts import Shift, ShiftSignup
 from api.ops import erasure
 from api.shifts import figures
@@ -39,6 +40,8 @@ SESSION_AFTER_END = timedelta(days=30)
 INVITE_AFTER_END = timedelta(days=30)
 ASSIGNMENT_AFTER_END = timedelta(days=30)
 LOGIN_FAILURE_KEPT = timedelta(days=1)
+# A push reminder row is kept a day past the shift's start (the claims only matter before it).
+PUSH_KEPT = timedelta(days=1)
 STALE_STAFF_AFTER = timedelta(days=365)
 
 
@@ -114,6 +117,13 @@ POLICY: tuple[Rule, ...] = (
         "for good, as counts per AK and month (no person)",
         "none: written when the month closes, before its sign-ups are deleted",
     ),
+    Rule("push_config", "for good", "none: the server's VAPID key and the lead times"),
+    Rule(
+        "push_subscription",
+        "until logout, erasure, the push service's 404/410, or no live session of the person",
+        "deleted (and with the person)",
+    ),
+    Rule("push_reminder", "a day after the shift starts", "deleted (and with the person)"),
 )
 
 
@@ -158,6 +168,11 @@ def notice_periods(settings: Settings) -> list[dict[str, str]]:
         {
             "what": "Misslyckade inloggningar",
             "kept": f"{LOGIN_FAILURE_KEPT.days} dag",
+        },
+        {
+            "what": "Påminnelser om knackpass, om du slår på dem",
+            "kept": "tills du stänger av dem eller loggar ut; de går via webbläsarens "
+            "push-tjänst (Google, Apple, Mozilla eller Microsoft), som inte kan läsa dem",
         },
     ]
 
@@ -345,6 +360,22 @@ def run_retention(
             "door_rate_minute",
             delete(DoorRateMinute).where(
                 col(DoorRateMinute.minute) < minute_of(now - plausibility.MAX_AGE)
+            ),
+        ),
+        # Push: what a person was owed matters until the shift; a browser whose person has no
+        # live session left is not theirs to reach any more.
+        (
+            "push_reminder",
+            delete(PushReminder).where(col(PushReminder.starts_at) < now - PUSH_KEPT),
+        ),
+        (
+            "push_subscription",
+            delete(PushSubscription).where(
+                col(PushSubscription.user_id).not_in(
+                    select(col(AuthSession.user_id)).where(
+                        col(AuthSession.revoked_at).is_(None), col(AuthSession.expires_at) > now
+                    )
+                )
             ),
         ),
         # Failed sign-ins (with the IP address) matter for minutes; a day is far beyond any window.

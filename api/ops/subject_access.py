@@ -4,12 +4,14 @@ Staff download it (GET /api/users/{id}/extract) and hand it to the person. It ho
 account (never a password hash, TOTP secret or recovery-code digest: those are the person's
 own keys and not information about them), the AKs, assignments, sessions (when each device
 signed in, until when, whether signed out), the logs as counts per day and district, paper
-tallies and invites the person made (as counts and dates), and the audit entries about or by
-them. Nothing about any resident: Knacka holds none.
+tallies and invites the person made (as counts and dates), the browsers subscribed to push
+reminders (which push service) and the reminders owed or sent, and the audit entries about or
+by them. Nothing about any resident: Knacka holds none.
 """
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -21,6 +23,7 @@ from api.door_logs.rollups import COUNTERS, door_count_user_day
 from api.models.accounts import ANONYMOUS_ROLE, AuditEvent, AuthSession, Invite, User
 from api.models.door_logs import Assignment, Tally
 from api.models.plan import Ak, District
+from api.models.push import PushReminder, PushSubscription
 
 FORMAT = "knacka-extract-1"
 
@@ -106,6 +109,28 @@ def extract(*, session: Session, user_id: int, now: datetime) -> dict[str, Any]:
             .order_by(col(Invite.id))
         ).all()
     ]
+    push_browsers = [
+        {"push_service": urlsplit(endpoint).hostname}
+        for endpoint in session.execute(
+            select(col(PushSubscription.endpoint))
+            .where(col(PushSubscription.user_id) == user.id)
+            .order_by(col(PushSubscription.id))
+        ).scalars()
+    ]
+    push_messages = [
+        {
+            "shift_id": r.shift_id,
+            "kind": r.kind,
+            "lead_minutes": r.lead_minutes,
+            "shift_starts_at": _iso(r.starts_at),
+            "sent_at": _iso(r.sent_at),
+        }
+        for r in session.execute(
+            select(PushReminder)
+            .where(col(PushReminder.user_id) == user.id)
+            .order_by(col(PushReminder.id))
+        ).scalars()
+    ]
     audit = [
         {
             "at": _iso(e.at),
@@ -134,6 +159,8 @@ def extract(*, session: Session, user_id: int, now: datetime) -> dict[str, Any]:
         "logs_per_day": per_day,
         "paper_tallies_entered": int(tallies),
         "invites_created": invites,
+        "push_subscriptions": push_browsers,
+        "push_reminders": push_messages,
         "audit": audit,
         "residents": "Knacka lagrar inga uppgifter om de boende.",
     }

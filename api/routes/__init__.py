@@ -21,6 +21,7 @@ from api.routes import (
     plan_admin,
     plan_workbook,
     privacy,
+    push,
     shifts,
     sync,
     tallies,
@@ -60,6 +61,7 @@ for module in (
     plan_workbook,
     exports,
     shifts,
+    push,
     privacy,
 ):
     api_router.include_router(module.router)

@@ -13,12 +13,14 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from api.accounts.access import organises
+from api.core.db import utcnow
 from api.core.errors import BadRequest, Conflict, Forbidden, Gone, not_found
 from api.core.security import token_digest
 from api.models.accounts import Role, User, UserAk
 from api.models.door_logs import Tally
 from api.models.plan import Ak, District
 from api.models.shifts import MAX_CAPACITY, Shift, ShiftCount, ShiftSignup
+from api.push.reminders import notify_shift_changed
 from api.shifts.rules import capacity_of, parse_district_ids, signup_code
 
 
@@ -189,6 +191,11 @@ def update_shift(*, session: Session, shift: Shift, changes: dict[str, Any]) -> 
         if kept != 1:
             raise Conflict("capacity_below_signups", "Fler har anmält sig än platserna du valde.")
         session.refresh(shift)
+        if "starts_at" in changed or "ends_at" in changed:
+            # In the edit's transaction: those signed up hear of the new time, and the
+            # reminders follow it.
+            assert shift.id is not None
+            notify_shift_changed(session=session, shift_id=shift.id, kind="moved", now=utcnow())
     return changed
 
 
@@ -253,6 +260,9 @@ def cancel_shift(*, session: Session, shift: Shift, now: datetime) -> None:
     if shift.cancelled_at is None:
         shift.cancelled_at = now
         session.add(shift)
+        assert shift.id is not None
+        # Who signed up and subscribed is told, in this transaction (api/push/reminders.py).
+        notify_shift_changed(session=session, shift_id=shift.id, kind="cancelled", now=now)
 
 
 def sign_up(

@@ -377,6 +377,7 @@ const AUDIT_ACTION = {
   "logs.void": "Strök en volontärs loggar",
   "member_register.record": "Förde in medlemsförändring",
   "plan.import": "Läste in planen",
+  "push.lead_times": "Ändrade påminnelsetider",
   retention: "Gallring",
   "shift.cancel": "Ställde in knackpass",
   "shift.create": "Skapade knackpass",

@@ -246,7 +246,7 @@ export function renderShift(app, shiftId) {
       // The calendar file carries a reminder an hour before; the session cookie authorises it.
       h("a", { href: `/api/shifts/${shiftId}/calendar.ics`, class: "btn btn-wide", download: `knackpass-${shiftId}.ics` }, "Lägg till i kalendern"),
       // Web Push reminders: pwa/js/push.js mounts its "Påminn mig" button into this slot.
-      h("div", { id: "reminder-slot", dataset: { shiftId: String(shiftId) } }),
+      reminderSlot(shiftId),
     );
   }
 
@@ -326,4 +326,14 @@ export function renderShift(app, shiftId) {
       outbox.removeEventListener("change", onChange);
     },
   };
+}
+
+// Web Push reminders ("Påminn mig", or why not and the calendar file): push.js is loaded only
+// here, from the offline cache, so the first load does not carry it.
+function reminderSlot(shiftId) {
+  const slot = h("div", { id: "reminder-slot", dataset: { shiftId: String(shiftId) } });
+  import("./push.js")
+    .then(({ pushOptIn }) => slot.replaceChildren(pushOptIn({ shiftId })))
+    .catch(() => { /* not stored yet: the calendar link above still reminds */ });
+  return slot;
 }

@@ -320,6 +320,18 @@ POLICY: dict[tuple[str, str], Policy] = {
         # Another AK's volunteer is not signed up: exactly what a missing person gets.
         cross_ak=(CrossAk({"user_id": "{foreign_user_id}"}, 404, "signup_not_found"),),
     ),
+    # Web Push: the public key is public; each person (un)subscribes their own browsers only;
+    # staff set the reminder lead times.
+    ("GET", "/api/push/key"): Policy(everyone()),
+    ("POST", "/api/push/subscriptions"): Policy(
+        signed_in(201),
+        body={
+            "endpoint": "http://127.0.0.1:9/push/{unique}",
+            "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
+        },
+    ),
+    ("DELETE", "/api/push/subscriptions"): Policy(signed_in(204)),
+    ("PUT", "/api/push/lead-times"): Policy(staff_only(), body={"lead_minutes": [1440, 60]}),
     # Topics: everyone reads the active list; staff edit it.
     ("GET", "/api/topics"): Policy(signed_in()),
     ("GET", "/api/topics/all"): Policy(staff_only()),
