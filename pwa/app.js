@@ -1,8 +1,12 @@
-// Knacka for volunteers: the entry module. Routes: /join/CODE, / (home), /d/ID (district).
+// Knacka for volunteers: the entry module. Routes: /join/CODE, / (home), /d/ID (district),
+// /d/ID/stod (the campaign's samtalsstöd card), /arbetsplats (workplace or stall).
 
 import { getJson, send, signedIn } from "./js/api.js";
 import { kvDelete, kvGet, kvSet, openDb } from "./js/db.js";
+import { renderCampaignCard } from "./js/campaigns.js";
+import { renderChannel } from "./js/channel.js";
 import { cached, refresh } from "./js/data.js";
+import { findDistrict } from "./js/district-list.js";
 import { renderDistrict } from "./js/district.js";
 import { renderHome } from "./js/home.js";
 import { renderJoin } from "./js/join.js";
@@ -51,7 +55,14 @@ async function route() {
     };
   } else {
     const district = path.match(/^\/d\/(\d+)\/?$/);
-    screen = district ? renderDistrict(app, Number(district[1])) : renderHome(app);
+    const card = path.match(/^\/d\/(\d+)\/stod\/?$/);
+    if (district) screen = renderDistrict(app, Number(district[1]));
+    else if (card) {
+      const id = Number(card[1]);
+      const ak = findDistrict(app.data || {}, id)?.district.ak || app.data?.me?.aks?.[0];
+      screen = renderCampaignCard(app, id, ak);
+    } else if (/^\/arbetsplats\/?$/.test(path)) screen = renderChannel(app);
+    else screen = renderHome(app);
   }
   app.screen = screen;
   replace(main, screen.node);

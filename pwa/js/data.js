@@ -6,7 +6,7 @@ import { getJson } from "./api.js";
 import { kvGet, kvSet } from "./db.js";
 import { outbox, stockholmDay } from "./outbox.js";
 
-const KEYS = ["me", "assignments", "districts", "totals", "today", "topics", "outlines", "mapConfig"];
+const KEYS = ["me", "assignments", "districts", "totals", "today", "topics", "outlines", "mapConfig", "campaigns"];
 
 export async function cached() {
   const values = await Promise.all(KEYS.map((key) => kvGet(`cache:${key}`)));
@@ -63,6 +63,11 @@ export async function refresh() {
     }),
     guard(async () => keep("topics", await getJson("/api/topics"))),
     guard(async () => keep("mapConfig", await getJson("/api/maps/config"))),
+    // The AK's campaigns that have not ended, with their cards: logging offline needs them.
+    guard(async () => {
+      const today = stockholmDay();
+      await keep("campaigns", (await getJson("/api/campaigns")).filter((c) => c.ends_on >= today));
+    }),
   ]);
   // Loaded only here, after sign-in, so the first load does not carry it.
   if (!expired) await guard(async () => (await import("./outlines.js")).refreshOutlines(keep));
