@@ -59,7 +59,7 @@ export function campaignPicker(app, ak, { cardHref = null, onPick = () => {} } =
         : h("p", { class: "campaign-name" }, chosen.name);
     replace(
       node,
-      h("p", { id: "campaign-label", class: "campaign-label" }, active.length > 1 ? "Vilken kampanj knackar du för?" : "Kampanj"),
+      h("p", { id: "campaign-label", class: "campaign-label" }, active.length > 1 ? "Vilken kampanj arbetar du för?" : "Kampanj"),
       choice,
       cardHref && chosen.guide
         ? h("a", { href: cardHref, "data-link": true, class: "btn btn-small", id: "open-card" }, "Samtalsstöd")

@@ -162,7 +162,7 @@ export function renderChannel(app) {
     where,
     pickerBox,
     countText,
-    h("div", { class: "facts" }, h("p", { id: "member-label" }, "Blev personen medlem?"), h("div", { role: "group", "aria-labelledby": "member-label" }, member)),
+    h("div", { class: "facts" }, h("p", { id: "member-label" }, "Blev personen medlem?"), h("div", { class: "facts-row", role: "group", "aria-labelledby": "member-label" }, member)),
     outcomes,
     toast,
     recent.node,
