@@ -3,8 +3,6 @@
 
 import { getJson, send, signedIn } from "./js/api.js";
 import { kvDelete, kvGet, kvSet, openDb } from "./js/db.js";
-import { renderCampaignCard } from "./js/campaigns.js";
-import { renderChannel } from "./js/channel.js";
 import { cached, refresh } from "./js/data.js";
 import { findDistrict } from "./js/district-list.js";
 import { renderDistrict } from "./js/district.js";
@@ -57,11 +55,12 @@ async function route() {
     const district = path.match(/^\/d\/(\d+)\/?$/);
     const card = path.match(/^\/d\/(\d+)\/stod\/?$/);
     if (district) screen = renderDistrict(app, Number(district[1]));
+    // Campaign screens are loaded when opened (from the offline cache): not in the first load.
     else if (card) {
       const id = Number(card[1]);
       const ak = findDistrict(app.data || {}, id)?.district.ak || app.data?.me?.aks?.[0];
-      screen = renderCampaignCard(app, id, ak);
-    } else if (/^\/arbetsplats\/?$/.test(path)) screen = renderChannel(app);
+      screen = (await import("./js/campaign-card.js")).renderCampaignCard(app, id, ak);
+    } else if (/^\/arbetsplats\/?$/.test(path)) screen = (await import("./js/channel.js")).renderChannel(app);
     else screen = renderHome(app);
   }
   app.screen = screen;

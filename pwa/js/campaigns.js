@@ -1,6 +1,7 @@
 // Campaigns on the phone (docs/PRODUCT.md, "Campaigns and channels"): which run today for an
 // AK, from the copy data.js keeps in IndexedDB, so all of this works offline; which one the
-// volunteer picked where two run at once (remembered); the picker; the samtalsstöd card.
+// volunteer picked where two run at once (remembered); the picker. Loaded with import() by the
+// district screen, the card (campaign-card.js) and channel.js: not part of the first load.
 
 import { h, replace } from "../shared/dom.js";
 import { kvGet, kvSet } from "./db.js";
@@ -70,28 +71,4 @@ export function campaignPicker(app, ak, { cardHref = null, onPick = () => {} } =
 
   show();
   return { node, update: show };
-}
-
-// The samtalsstöd card: the picked campaign's guide in large text, its question and answers.
-export function renderCampaignCard(app, districtId, ak) {
-  const back = h("a", { href: `/d/${districtId}`, "data-link": true, class: "back" }, "← Tillbaka till dörrarna");
-  const body = h("div", { class: "guide" });
-  const node = h("section", { class: "screen campaign-card" }, back, h("h1", {}, "Samtalsstöd"), body);
-  pickedCampaign(app.data, ak).then((c) => {
-    if (!c) return replace(body, h("p", {}, "Ingen kampanj pågår här i dag."));
-    replace(
-      body,
-      h("h2", {}, c.name),
-      c.guide.split(/\n{2,}/).map((part) => h("p", {}, part)),
-      c.question
-        ? h(
-            "section",
-            { class: "card", "aria-labelledby": "card-question" },
-            h("h2", { id: "card-question" }, c.question.text),
-            h("ul", {}, c.question.options.map((o) => h("li", {}, o))),
-          )
-        : null,
-    );
-  });
-  return { node };
 }

@@ -3,7 +3,6 @@
 // whether the person joined. Every log made while a campaign runs carries its campaign_id.
 
 import { h, replace } from "../shared/dom.js";
-import { campaignPicker } from "./campaigns.js";
 import { kvGet, kvSet } from "./db.js";
 import { findDistrict } from "./district-list.js";
 import { keep } from "./keep.js";
@@ -19,9 +18,15 @@ export function renderDistrict(app, districtId) {
   const found = findDistrict(app.data || {}, districtId);
   const district = found?.district || { id: districtId, name: `Valdistrikt ${districtId}`, code: "" };
   let campaign = null; // the one this screen's logs carry (campaigns.js)
-  const picker = campaignPicker(app, district.ak || app.data?.me?.aks?.[0], {
-    cardHref: `/d/${districtId}/stod`,
-    onPick: (c) => (campaign = c),
+  const pickerBox = h("div", {});
+  // Loaded when the screen opens (from the offline cache), so the first load does not carry it.
+  let picker = { update() {} };
+  import("./campaigns.js").then(({ campaignPicker }) => {
+    picker = campaignPicker(app, district.ak || app.data?.me?.aks?.[0], {
+      cardHref: `/d/${districtId}/stod`,
+      onPick: (c) => (campaign = c),
+    });
+    replace(pickerBox, picker.node);
   });
   const shiftText = h("p", { class: "shift-count", id: "shift-count", "aria-live": "polite" });
   const toast = h("div", { class: "toast", id: "undo-toast", role: "status" });
@@ -239,7 +244,7 @@ export function renderDistrict(app, districtId) {
     );
     quick.hidden = false;
     grid.hidden = true;
-    picker.node.hidden = true; // the held log keeps the campaign it was made with
+    pickerBox.hidden = true; // the held log keeps the campaign it was made with
     quick.querySelector("h2").setAttribute("tabindex", "-1");
     quick.querySelector("h2").focus();
   }
@@ -250,6 +255,7 @@ export function renderDistrict(app, districtId) {
     quick.hidden = true;
     quick.replaceChildren();
     grid.hidden = false;
+    pickerBox.hidden = false;
     picker.update();
   }
 
@@ -287,7 +293,7 @@ export function renderDistrict(app, districtId) {
     h("h1", {}, district.name),
     district.code ? h("p", { class: "muted" }, `Valdistrikt ${district.code}`) : null,
     shiftText,
-    picker.node,
+    pickerBox,
     quick,
     grid,
     toast,

@@ -223,10 +223,12 @@ def test_the_pick_is_remembered_and_a_campaign_that_ended_is_dropped_with_a_reas
     # Three run now; the newest started today (the higher id first among equals).
     picker.get_by_role("button", name="Sista veckan").wait_for()
     picker.get_by_role("button", name="Vården först").click()
+    expect(picker.locator('[aria-pressed="true"]')).to_have_text("Vården först")
     page.reload()
     page.get_by_role("heading", level=1, name=district).wait_for()
     expect(picker.locator('[aria-pressed="true"]')).to_have_text("Vården först")
     picker.get_by_role("button", name="Sista veckan").click()
+    expect(picker.locator('[aria-pressed="true"]')).to_have_text("Sista veckan")
 
     # The phone logs offline with the card it has; meanwhile staff end the campaign early.
     page.context.set_offline(True)
