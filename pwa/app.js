@@ -59,13 +59,30 @@ async function route() {
     else if (card) {
       const id = Number(card[1]);
       const ak = findDistrict(app.data || {}, id)?.district.ak || app.data?.me?.aks?.[0];
-      screen = (await import("./js/campaign-card.js")).renderCampaignCard(app, id, ak);
-    } else if (/^\/arbetsplats\/?$/.test(path)) screen = (await import("./js/channel.js")).renderChannel(app);
+      screen = await lazy(import("./js/campaign-card.js"), (m) => m.renderCampaignCard(app, id, ak));
+    } else if (/^\/arbetsplats\/?$/.test(path)) screen = await lazy(import("./js/channel.js"), (m) => m.renderChannel(app));
     else screen = renderHome(app);
   }
   app.screen = screen;
   replace(main, screen.node);
   focusHeading(main);
+}
+
+// A screen loaded on demand; before the phone has stored the app offline it may not load.
+async function lazy(loading, render) {
+  try {
+    return render(await loading);
+  } catch {
+    return {
+      node: h(
+        "section",
+        { class: "screen" },
+        h("a", { href: "/", "data-link": true, class: "back" }, "← Startsidan"),
+        h("h1", {}, "Sidan kunde inte öppnas"),
+        h("p", {}, "Telefonen har inte hunnit spara den här delen av Knacka. Försök igen när du har nät."),
+      ),
+    };
+  }
 }
 
 // Links inside the app change screen without reloading the page.

@@ -27,7 +27,7 @@ export function renderDistrict(app, districtId) {
       onPick: (c) => (campaign = c),
     });
     replace(pickerBox, picker.node);
-  });
+  }).catch(() => {}); // not stored offline yet: the doors are logged without a campaign
   const shiftText = h("p", { class: "shift-count", id: "shift-count", "aria-live": "polite" });
   const toast = h("div", { class: "toast", id: "undo-toast", role: "status" });
   const grid = h("div", { class: "outcomes", role: "group", "aria-label": "Vad hände vid dörren?" });
