@@ -1,9 +1,11 @@
 // Knacka for volunteers: the entry module. Routes: /join/CODE (an invite or a shift's sign-up
-// link), / (home), /d/ID (district), /pass/ID (a knackpass).
+// link), / (home), /d/ID (district), /d/ID/stod (the campaign's samtalsstöd card),
+// /arbetsplats (workplace or stall), /pass/ID (a knackpass).
 
 import { getJson, send, signedIn } from "./js/api.js";
 import { kvDelete, kvGet, kvSet, openDb } from "./js/db.js";
 import { cached, refresh } from "./js/data.js";
+import { findDistrict } from "./js/district-list.js";
 import { renderDistrict } from "./js/district.js";
 import { renderHome } from "./js/home.js";
 import { renderJoin } from "./js/join.js";
@@ -56,13 +58,37 @@ async function route() {
   } else {
     const district = path.match(/^\/d\/(\d+)\/?$/);
     const shift = path.match(/^\/pass\/(\d+)\/?$/);
+    const card = path.match(/^\/d\/(\d+)\/stod\/?$/);
     if (district) screen = renderDistrict(app, Number(district[1]));
     else if (shift) screen = renderShift(app, Number(shift[1]));
+    // Campaign screens are loaded when opened (from the offline cache): not in the first load.
+    else if (card) {
+      const id = Number(card[1]);
+      const ak = findDistrict(app.data || {}, id)?.district.ak || app.data?.me?.aks?.[0];
+      screen = await lazy(import("./js/campaign-card.js"), (m) => m.renderCampaignCard(app, id, ak));
+    } else if (/^\/arbetsplats\/?$/.test(path)) screen = await lazy(import("./js/channel.js"), (m) => m.renderChannel(app));
     else screen = renderHome(app);
   }
   app.screen = screen;
   replace(main, screen.node);
   focusHeading(main);
+}
+
+// A screen loaded on demand; before the phone has stored the app offline it may not load.
+async function lazy(loading, render) {
+  try {
+    return render(await loading);
+  } catch {
+    return {
+      node: h(
+        "section",
+        { class: "screen" },
+        h("a", { href: "/", "data-link": true, class: "back" }, "← Startsidan"),
+        h("h1", {}, "Sidan kunde inte öppnas"),
+        h("p", {}, "Telefonen har inte hunnit spara den här delen av Knacka. Försök igen när du har nät."),
+      ),
+    };
+  }
 }
 
 // Links inside the app change screen without reloading the page.

@@ -6,7 +6,7 @@ import { getJson } from "./api.js";
 import { kvGet, kvSet } from "./db.js";
 import { outbox, stockholmDay } from "./outbox.js";
 
-const KEYS = ["me", "assignments", "districts", "totals", "today", "topics", "outlines", "mapConfig", "shifts"];
+const KEYS = ["me", "assignments", "districts", "totals", "today", "topics", "outlines", "mapConfig", "shifts", "campaigns"];
 
 export async function cached() {
   const values = await Promise.all(KEYS.map((key) => kvGet(`cache:${key}`)));
@@ -65,6 +65,11 @@ export async function refresh() {
     // The shifts signed up to or led: home's next shift, logs' shift_id, check-in offline.
     guard(async () => keep("shifts", await getJson("/api/shifts/mine"))),
     guard(async () => keep("mapConfig", await getJson("/api/maps/config"))),
+    // The AK's campaigns that have not ended, with their cards: logging offline needs them.
+    guard(async () => {
+      const today = stockholmDay();
+      await keep("campaigns", (await getJson("/api/campaigns")).filter((c) => c.ends_on >= today));
+    }),
   ]);
   // Loaded only here, after sign-in, so the first load does not carry it.
   if (!expired) await guard(async () => (await import("./outlines.js")).refreshOutlines(keep));

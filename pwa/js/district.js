@@ -1,5 +1,6 @@
 // District screen: one tap per door. The log is stored on the phone before anything else
-// happens; after "Samtal" an optional quick step adds topics and whether the person joined.
+// happens; after "Samtal" an optional quick step adds the campaign's answer, topics and
+// whether the person joined. Every log made while a campaign runs carries its campaign_id.
 
 import { h, replace } from "../shared/dom.js";
 import { kvGet, kvSet } from "./db.js";
@@ -17,6 +18,17 @@ const OUTCOMES = ["conversation", "not_home", "declined", "no_access"];
 export function renderDistrict(app, districtId) {
   const found = findDistrict(app.data || {}, districtId);
   const district = found?.district || { id: districtId, name: `Valdistrikt ${districtId}`, code: "" };
+  let campaign = null; // the one this screen's logs carry (campaigns.js)
+  const pickerBox = h("div", {});
+  // Loaded when the screen opens (from the offline cache), so the first load does not carry it.
+  let picker = { update() {} };
+  import("./campaigns.js").then(({ campaignPicker }) => {
+    picker = campaignPicker(app, district.ak || app.data?.me?.aks?.[0], {
+      cardHref: `/d/${districtId}/stod`,
+      onPick: (c) => (campaign = c),
+    });
+    replace(pickerBox, picker.node);
+  }).catch(() => {}); // not stored offline yet: the doors are logged without a campaign
   const shiftText = h("p", { class: "shift-count", id: "shift-count", "aria-live": "polite" });
   const toast = h("div", { class: "toast", id: "undo-toast", role: "status" });
   const grid = h("div", { class: "outcomes", role: "group", "aria-label": "Vad hände vid dörren?" });
@@ -77,6 +89,7 @@ export function renderDistrict(app, districtId) {
       // Made during a shift of this district: it counts for the shift's summary too.
       const shiftId = shiftFor(app.data, districtId);
       if (shiftId) entry.shift_id = shiftId;
+      if (campaign) entry.campaign_id = campaign.id;
       const isConversation = outcome === "conversation";
       await outbox.addLog(entry, { hold: isConversation });
       // Tap to stored: measured in the browser, read by bench/pwa_first_load.py.
@@ -85,7 +98,7 @@ export function renderDistrict(app, districtId) {
       offerUndo(entry);
       recent.update();
       keep.logSaved();
-      if (isConversation) openQuickStep(entry);
+      if (isConversation) openQuickStep(entry, campaign);
     } finally {
       busy = false;
     }
@@ -157,11 +170,35 @@ export function renderDistrict(app, districtId) {
     );
   }
 
-  function openQuickStep(entry) {
+  function openQuickStep(entry, campaign) {
     held = { id: entry.id };
     // The outbox lets a held log go after HOLD_MS: close the step before, so nothing is lost.
     holdTimer = setTimeout(() => finishQuickStep(), HOLD_MS - 5000);
-    const topics = app.data?.topics || [];
+    const all = app.data?.topics || [];
+    // A campaign that offers topics offers only those (others would be dropped by the server).
+    const topics = campaign?.topics?.length
+      ? campaign.topics.map((slug) => all.find((t) => t.slug === slug) || { slug, label: slug })
+      : all;
+    const question = campaign?.question;
+    let answer = null; // an option's index: one tap picks it, a second tap takes it back
+    const options = (question?.options || []).map((text, i) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: "chip chip-answer",
+          "aria-pressed": "false",
+          dataset: { answer: String(i) },
+          on: {
+            click: () => {
+              answer = answer === i ? null : i;
+              options.forEach((b, j) => b.setAttribute("aria-pressed", String(j === answer)));
+            },
+          },
+        },
+        text,
+      ),
+    );
     const chips = topics.map((t) => {
       const chip = toggle(t.label);
       chip.dataset.topic = t.slug;
@@ -174,10 +211,17 @@ export function renderDistrict(app, districtId) {
       topics: chips.filter((c) => c.getAttribute("aria-pressed") === "true").map((c) => c.dataset.topic),
       new_member: member.getAttribute("aria-pressed") === "true",
       left_material: material.getAttribute("aria-pressed") === "true",
+      ...(answer === null ? {} : { answer }),
     });
     replace(
       quick,
       h("h2", { id: "quick-title" }, "Samtal sparat"),
+      question
+        ? [
+            h("p", { id: "question-label", class: "question" }, question.text),
+            h("div", { class: "chips answers", role: "group", "aria-labelledby": "question-label" }, options),
+          ]
+        : null,
       topics.length
         ? [
             h("p", { id: "topics-label" }, "Vad pratade ni om? (frivilligt)"),
@@ -204,6 +248,7 @@ export function renderDistrict(app, districtId) {
     );
     quick.hidden = false;
     grid.hidden = true;
+    pickerBox.hidden = true; // the held log keeps the campaign it was made with
     quick.querySelector("h2").setAttribute("tabindex", "-1");
     quick.querySelector("h2").focus();
   }
@@ -214,6 +259,8 @@ export function renderDistrict(app, districtId) {
     quick.hidden = true;
     quick.replaceChildren();
     grid.hidden = false;
+    pickerBox.hidden = false;
+    picker.update();
   }
 
   async function finishQuickStep(focusGrid = false) {
@@ -250,6 +297,7 @@ export function renderDistrict(app, districtId) {
     h("h1", {}, district.name),
     district.code ? h("p", { class: "muted" }, `Valdistrikt ${district.code}`) : null,
     shiftText,
+    pickerBox,
     quick,
     grid,
     toast,
@@ -261,6 +309,7 @@ export function renderDistrict(app, districtId) {
     node,
     update() {
       showMap(); // figures refreshed: an outline may just have arrived
+      if (!held) picker.update(); // a campaign may just have arrived
       recent.update();
     },
     outboxChanged() {

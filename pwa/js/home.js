@@ -49,6 +49,7 @@ export function renderHome(app) {
           {},
           `${plural(today.conversations, "samtal", "samtal")}`,
           today.new_members ? `, ${plural(today.new_members, "ny medlem", "nya medlemmar")}` : "",
+          today.channel_conversations ? `, ${plural(today.channel_conversations, "samtal", "samtal")} på arbetsplats eller torg` : "",
         ),
       ),
       akTotals
@@ -70,6 +71,10 @@ export function renderHome(app) {
               akTotals.member_goal ? ` (mål netto ${fmt(akTotals.member_goal)})` : "",
             ),
           )
+        : null,
+      // Conversations away from the doors: their own screen, with the AK and no district.
+      me?.aks?.length
+        ? h("a", { href: "/arbetsplats", "data-link": true, class: "btn btn-wide", id: "to-channel" }, "Samtal på arbetsplats eller torg")
         : null,
       districtSection("mine-title", "Dina valdistrikt", assigned, "Du har inga tilldelade valdistrikt än."),
       districtSection(
@@ -190,7 +195,7 @@ export function renderHome(app) {
     }
     await kvDelete("token");
     await kvDelete("cookie_session");
-    for (const key of ["me", "assignments", "districts", "totals", "today", "shifts"]) await kvDelete(`cache:${key}`);
+    for (const key of ["me", "assignments", "districts", "totals", "today", "shifts", "campaigns"]) await kvDelete(`cache:${key}`);
     await app.reloadData();
     app.navigate("/", { replace: true });
   }

@@ -118,6 +118,7 @@ class Outbox extends EventTarget {
       id: log.id,
       day: stockholmDay(new Date(log.occurred_at)),
       district_id: log.district_id,
+      channel: log.channel || "door",
       outcome: log.outcome,
       new_member: log.new_member,
       created_at: now,
@@ -371,7 +372,9 @@ class Outbox extends EventTarget {
           const stored = await done(s.outbox.get(entry.key));
           if (stored && stored.kind === "log") s.outbox.delete(entry.key);
           const mine = await done(s.mine.get(entry.id));
-          if (mine) s.mine.put({ ...mine, acked_at: now });
+          // Stored without a reference it could not carry: the screen says which and why.
+          const warning = result.status === "created" && typeof result.warning === "string" ? result.warning : null;
+          if (mine) s.mine.put({ ...mine, acked_at: now, warning, warning_seen: false });
           settled += 1;
         } else if (REFUSED.has(result.status)) {
           const stored = await done(s.outbox.get(entry.key));
@@ -442,7 +445,14 @@ class Outbox extends EventTarget {
         ? { ...server.counts }
         : { doors: 0, conversations: 0, new_members: 0 };
     const fetchedAt = server && server.day === day ? server.fetched_at : 0;
+    base.channel_conversations = 0;
     for (const m of await this.mineToday()) {
+      // Workplace and stall: never in the server's door figures, so all come from the phone.
+      if (m.channel && m.channel !== "door") {
+        if (!m.voided_at && m.outcome === "conversation") base.channel_conversations += 1;
+        if (!m.voided_at && m.new_member) base.new_members += 1;
+        continue;
+      }
       const delta = notYetCounted(m, fetchedAt);
       base.doors += delta;
       if (m.outcome === "conversation") base.conversations += delta;
@@ -456,6 +466,7 @@ class Outbox extends EventTarget {
   async todayByDistrict(fetchedAt) {
     const byDistrict = new Map();
     for (const m of await this.mineToday()) {
+      if (m.district_id === undefined) continue; // a workplace or stall: no district
       const row = byDistrict.get(m.district_id) || { doors: 0, waiting: 0 };
       row.doors += notYetCounted(m, fetchedAt || 0);
       if (m.acked_at === null && !m.voided_at) row.waiting += 1;
@@ -467,6 +478,18 @@ class Outbox extends EventTarget {
   async mineToday() {
     const day = stockholmDay();
     return (await getAll("mine")).filter((m) => m.day === day && !m.dropped);
+  }
+
+  // Acknowledged logs the server stored without a campaign, answer or topic, not yet read.
+  async warned() {
+    return (await getAll("mine")).filter((m) => m.warning && !m.warning_seen && !m.dropped);
+  }
+
+  async warningsSeen() {
+    await transact("mine", "readwrite", async ({ mine }) => {
+      for (const m of await done(mine.getAll())) if (m.warning && !m.warning_seen) mine.put({ ...m, warning_seen: true });
+    });
+    this.changed();
   }
 
   // This phone's logs that may still be undone, newest first: those not yet sent, and those

@@ -1,15 +1,16 @@
 // "Senaste loggar": this phone's own logs that may still be undone, each with "Ångra", for as
 // long as the server lets the author void it (its window comes with /api/me; without it only
-// logs not yet sent are offered). Used by the district screen (its own district) and home.
+// logs not yet sent are offered). Used by the district screen (its own district), the
+// workplace and stall screen (those logs only) and home (all).
 
 import { h, replace } from "../shared/dom.js";
 import { outbox } from "./outbox.js";
-import { outcomeLabel } from "./status.js";
+import { districtNames, logWhat, outcomeLabel } from "./status.js";
 import { hhmm } from "./ui.js";
 
 const RECHECK_MS = 20 * 1000;
 
-export function recentLogs(app, { districtId = null, onUndone = () => {} } = {}) {
+export function recentLogs(app, { districtId = null, channels = false, onUndone = () => {} } = {}) {
   const list = h("ul", { class: "recent-list" });
   const node = h(
     "section",
@@ -24,15 +25,16 @@ export function recentLogs(app, { districtId = null, onUndone = () => {} } = {})
     if (!alive) return;
     const minutes = app.data?.me?.void_window_minutes ?? 0;
     const all = await outbox.recent(minutes * 60 * 1000);
-    const shown = all.filter((m) => districtId === null || m.district_id === districtId).slice(0, 10);
+    const here = (m) =>
+      districtId !== null ? m.district_id === districtId : !channels || (m.channel && m.channel !== "door");
+    const shown = all.filter(here).slice(0, 10);
     if (!alive) return;
     node.hidden = shown.length === 0;
     const names = districtNames(app.data);
     replace(
       list,
       shown.map((m) => {
-        const where = districtId === null ? `, ${names.get(m.district_id) || `valdistrikt ${m.district_id}`}` : "";
-        const what = `${outcomeLabel(m.outcome)}${where}, kl. ${hhmm(m.created_at)}`;
+        const what = `${districtId === null ? logWhat(m, names) : outcomeLabel(m.outcome)}, kl. ${hhmm(m.created_at)}`;
         return h(
           "li",
           { class: "recent-item", dataset: { id: m.id } },
@@ -77,11 +79,4 @@ export function recentLogs(app, { districtId = null, onUndone = () => {} } = {})
       clearInterval(timer);
     },
   };
-}
-
-function districtNames(data) {
-  const names = new Map();
-  for (const d of data?.districts || []) names.set(d.district.id, d.district.name);
-  for (const a of data?.assignments || []) names.set(a.district.id, a.district.name);
-  return names;
 }

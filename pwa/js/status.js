@@ -30,7 +30,29 @@ const REASON = {
   payload_too_large: "Loggen var för stor.",
   void_window_passed: "Det har gått för lång tid för att ångra. Be din organisatör ta bort loggen.",
   forbidden: "Du får inte ändra den här loggen.",
+  free_text: "Ett svar får bara vara ett av kampanjens svarsalternativ.",
+  invalid_answer: "Svaret var inte ett av kampanjens svarsalternativ.",
+  invalid_campaign: "Kampanjen gick inte att läsa.",
+  unknown_channel: "Servern känner inte igen var samtalet hölls.",
+  channel_district: "Ett samtal på arbetsplats eller torg får inte ha ett valdistrikt.",
+  channel_topics: "Ett samtal på arbetsplats eller torg får inte ha ämnen.",
+  channel_answer: "Ett samtal på arbetsplats eller torg får inte ha ett svar på kampanjfrågan.",
+  channel_outcome: "På arbetsplats eller torg går bara Samtal eller Nej tack att logga.",
+  unknown_ak: "Arbetarekommunen finns inte.",
+  ak_not_allowed: "Du får inte logga i den arbetarekommunen.",
+  door_ak: "En dörr loggas i ett valdistrikt, inte i en arbetarekommun.",
 };
+
+// A log stored without a reference it could not carry (status "created" with a warning).
+const WARNING = {
+  campaign_not_applicable: "Sparad utan kampanj: kampanjen gällde inte den dagen eller där.",
+  answer_not_applicable: "Sparad utan svaret: det passade inte kampanjens fråga.",
+  topic_not_offered: "Sparad utan ett av ämnena: kampanjen har inte det ämnet.",
+  unknown_shift: "Sparad, men inte som en del av passet: passet finns inte.",
+  outside_shift: "Sparad, men inte som en del av passet: den passade inte passets tid eller distrikt.",
+};
+
+const CHANNEL_LABEL = { workplace: "arbetsplats", stall: "torg eller evenemang" };
 
 const ERROR_TEXT = {
   network: "Fick ingen kontakt med servern.",
@@ -74,6 +96,20 @@ export function outcomeLabel(outcome) {
   return OUTCOME_LABEL[outcome] || outcome;
 }
 
+// "Samtal, Centrum" at a door, "Samtal på arbetsplats" elsewhere; names: district id → name.
+export function logWhat(log, names) {
+  const place = CHANNEL_LABEL[log.channel];
+  if (place) return `${outcomeLabel(log.outcome)} på ${place}`;
+  return `${outcomeLabel(log.outcome)}, ${names.get(log.district_id) || `valdistrikt ${log.district_id}`}`;
+}
+
+export function districtNames(data) {
+  const names = new Map();
+  for (const d of data?.districts || []) names.set(d.district.id, d.district.name);
+  for (const a of data?.assignments || []) names.set(a.district.id, a.district.name);
+  return names;
+}
+
 function errorText(reason) {
   if (ERROR_TEXT[reason]) return ERROR_TEXT[reason];
   if (/^http_(429|503)$/.test(reason)) return "Servern har mycket att göra just nu.";
@@ -106,9 +142,10 @@ export function initStatus(app) {
   const expired = h("div", { class: "banner banner-warn", id: "signin-banner", role: "alert" });
   const update = h("div", { class: "banner banner-info", id: "update-banner", role: "status" });
   const refusedBox = h("div", { id: "refused" });
+  const warnedBox = h("div", { id: "warned" });
   const stale = h("div", { class: "banner banner-warn", id: "stale-banner", role: "status" });
   const wiped = h("div", { class: "banner banner-info", id: "wiped-banner", role: "status" });
-  replace(banners, offline, expired, wiped, stale, update, refusedBox);
+  replace(banners, offline, expired, wiped, stale, update, refusedBox, warnedBox);
   stale.hidden = true;
   wiped.hidden = true;
   offline.hidden = true;
@@ -147,6 +184,7 @@ export function initStatus(app) {
       );
     }
     const refusedCount = await renderRefused(refusedBox);
+    await renderWarned(warnedBox);
     await renderStale(waiting);
     // Colours by meaning: calm when all went out, amber while logs wait (they are safe on the
     // phone), red only when something needs the volunteer (sign in again, a refused log).
@@ -217,9 +255,7 @@ export function initStatus(app) {
       box.replaceChildren();
       return 0;
     }
-    const names = new Map();
-    for (const d of app.data?.districts || []) names.set(d.district.id, d.district.name);
-    for (const a of app.data?.assignments || []) names.set(a.district.id, a.district.name);
+    const names = districtNames(app.data);
     replace(
       box,
       h(
@@ -236,7 +272,7 @@ export function initStatus(app) {
                 ? "Ångring av en logg"
                 : e.kind === "checkin"
                   ? "En incheckning till ett knackpass"
-                  : `${outcomeLabel(e.log.outcome)}, ${names.get(e.log.district_id) || `valdistrikt ${e.log.district_id}`}, kl. ${hhmm(e.log.occurred_at)}`;
+                  : `${logWhat(e.log, names)}, kl. ${hhmm(e.log.occurred_at)}`;
             return h(
               "li",
               { class: "refused-item", dataset: { id: e.id, code: e.code || "" } },
@@ -258,5 +294,32 @@ export function initStatus(app) {
       ),
     );
     return refused.length;
+  }
+
+  async function renderWarned(box) {
+    const warned = await outbox.warned();
+    if (warned.length === 0) return box.replaceChildren();
+    const names = districtNames(app.data);
+    replace(
+      box,
+      h(
+        "section",
+        { class: "banner banner-warn", id: "warned-banner", "aria-labelledby": "warned-title" },
+        h("h2", { id: "warned-title" }, `${plural(warned.length, "logg", "loggar")} sparades med en ändring`),
+        h(
+          "ul",
+          { class: "refused-list warned-list" },
+          warned.map((m) =>
+            h(
+              "li",
+              { class: "warned-item", dataset: { id: m.id, code: m.warning } },
+              h("p", {}, `${logWhat(m, names)}, kl. ${hhmm(m.created_at)}`),
+              h("p", {}, WARNING[m.warning] || `Sparad, med en ändring (${m.warning}).`),
+            ),
+          ),
+        ),
+        h("button", { type: "button", class: "btn btn-small", id: "warned-ok", on: { click: () => outbox.warningsSeen() } }, "Jag förstår"),
+      ),
+    );
   }
 }

@@ -8,6 +8,7 @@ new version) can be brought about on purpose.
 
 import shutil
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from tests.support.browser import (
     wait_service_worker,
     wait_until_waiting,
 )
-from tests.support.standin import Answer, StandIn
+from tests.support.standin import CANNED, Answer, StandIn
 
 pytestmark = pytest.mark.browser
 MIN_TARGET_PX = 48
@@ -164,3 +165,50 @@ def test_the_buttons_do_not_move_under_the_thumb(page: Page, standin: StandIn):
     wait_until_waiting(page, 0)
     assert button.bounding_box() == before
     assert len(standin.calls) >= 1
+
+
+def test_campaign_screens(page: Page, monkeypatch: pytest.MonkeyPatch):
+    """Two campaigns at once, the samtalsstöd card, the question, workplace or stall."""
+    day = date.today()
+    base = {
+        "starts_on": (day - timedelta(days=5)).isoformat(),
+        "ends_on": (day + timedelta(days=5)).isoformat(),
+        "aks": None,
+        "goal": None,
+        "topics": ["sjukvard"],
+    }
+    campaigns = [
+        base
+        | {
+            "id": 2,
+            "name": "Trygg i Partille med ett långt kampanjnamn",
+            "starts_on": day.isoformat(),
+            "guide": "Säg vem du är.\n\nFråga vad som känns otryggt.",
+            "question": {
+                "text": "Vad behövs mest?",
+                "options": ["Fler poliser", "Bättre belysning"],
+            },
+        },
+        base | {"id": 1, "name": "Vården först", "guide": "Börja med vården.", "question": None},
+    ]
+    monkeypatch.setitem(CANNED, "/api/campaigns", campaigns)
+    join(page, "/join/KOD123")
+    open_district(page, "Partille Centrum")
+    page.locator("#campaign-bar").get_by_role("button", name="Vården först").wait_for()
+    check(page, "district with two campaigns")
+    page.get_by_role("link", name="Samtalsstöd").click()
+    page.get_by_role("heading", level=1, name="Samtalsstöd").wait_for()
+    page.get_by_role("heading", name="Vad behövs mest?").wait_for()
+    check(page, "samtalsstöd card")
+    page.get_by_role("link", name="← Tillbaka till dörrarna").click()
+    tap(page, "Samtal")
+    page.get_by_role("button", name="Bättre belysning").click()
+    check(page, "quick step with the campaign's question")
+    page.get_by_role("button", name="Klar").click()
+    page.get_by_role("link", name="← Alla valdistrikt").click()
+    page.get_by_role("link", name="Samtal på arbetsplats eller torg").click()
+    page.get_by_role("heading", level=1, name="Arbetsplats eller torg").wait_for()
+    check(page, "workplace or stall")
+    page.get_by_role("button", name="Samtal", exact=True).click()
+    page.get_by_role("button", name="Ångra", exact=True).first.wait_for()
+    check(page, "workplace or stall with undo")

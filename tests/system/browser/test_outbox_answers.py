@@ -300,3 +300,20 @@ def test_logging_out_with_waiting_logs_warns_first_and_keeps_them(page: Page, st
     join(page, "/join/IGEN")
     wait_until_waiting(page, 0)
     assert sorted(sent_ids(standin)) == queued
+
+
+def test_a_refused_workplace_log_is_named_by_its_channel_in_swedish(page: Page, standin: StandIn):
+    page.get_by_role("link", name="← Alla valdistrikt").click()
+    page.context.set_offline(True)
+    page.get_by_role("link", name="Samtal på arbetsplats eller torg").click()
+    page.get_by_role("button", name="Samtal", exact=True).click()
+    wait_until_waiting(page, 1)
+    (entry,) = outbox_entries(page)
+    assert entry["log"]["channel"] == "workplace" and entry["log"]["ak"] == "partille"
+    results = [{"id": entry["id"], "status": "rejected", "code": "ak_not_allowed"}]
+    standin.answer_next(Answer.json(200, {"results": results}))
+    back_online(page)
+    page.locator(".refused-item").wait_for()
+    text = page.locator("#refused").inner_text()
+    assert "Samtal på arbetsplats" in text
+    assert "Du får inte logga i den arbetarekommunen." in text
