@@ -61,7 +61,42 @@ export async function shiftsPage(me) {
       h("p", { class: "small" }, "Har anmält sig till ett pass förut, men inte knackat eller anmält sig på 30 dagar. Hör gärna av dig till dem. Listan syns bara för arbetarekommunens organisatörer."),
       quiet.length
         ? h("ul", { class: "plain", id: "quiet-list" }, quiet.map((p) => h("li", {}, h("strong", {}, p.name), ` – senast ute ${p.last_out}`)))
-        : h("p", { id: "quiet-list" }, "Ingen – alla har varit ute den senaste månaden.")));
+        : h("p", { id: "quiet-list" }, "Ingen – alla har varit ute den senaste månaden.")),
+    me.role === "staff" ? await reminderTimes() : "");
+}
+
+// Staff set when reminders go out before a shift (for every AK): hours before the start, up to
+// three, none for no reminders (a cancelled or moved shift is still told).
+async function reminderTimes() {
+  const { lead_minutes: current } = await api("/push/key");
+  const hours = h("input", {
+    type: "text", name: "lead-hours", inputmode: "numeric", autocomplete: "off",
+    value: current.map((m) => String(m / 60).replace(".", ",")).join(", "),
+  });
+  const error = errorLine();
+  const saved = h("p", { role: "status", class: "saved", id: "lead-saved" });
+  const form = h("form", { class: "card" },
+    field("Timmar före passet", hours, "Upp till tre tider, t.ex. ”24, 1”. Lämna tomt för inga påminnelser."),
+    error, h("button", { type: "submit", class: "primary" }, "Spara påminnelserna"), saved);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    // Times apart by ", ", ";" or spaces; a comma inside a number is a decimal comma ("1,5").
+    const parts = hours.value.trim().split(/\s*;\s*|,\s+|\s+/).filter(Boolean);
+    const values = parts.map((x) => Number(x.replace(",", ".")));
+    const minutes = values.map((x) => Math.round(x * 60));
+    if (minutes.length > 3 || minutes.some((m) => !(m >= 10 && m <= 7 * 24 * 60))) {
+      return showError(error, new Error("Skriv upp till tre tider mellan 10 minuter (0,2) och 168 timmar."));
+    }
+    try {
+      const stored = await api("/push/lead-times", { method: "PUT", body: { lead_minutes: minutes } });
+      showError(error, null);
+      saved.textContent = stored.lead_minutes.length
+        ? `Sparat. Påminnelser ${stored.lead_minutes.map((m) => `${String(m / 60).replace(".", ",")} h`).join(" och ")} före passet.`
+        : "Sparat. Inga påminnelser skickas.";
+    } catch (err) { showError(error, err); }
+  });
+  return h("section", { "aria-labelledby": "h-reminders" }, h("h2", { id: "h-reminders" }, "Påminnelser (alla arbetarekommuner)"),
+    h("p", { class: "small" }, "Den som har slagit på påminnelser i appen får ett neutralt meddelande så här långt före passet."), form);
 }
 
 function shiftList(ak, shifts, empty) {

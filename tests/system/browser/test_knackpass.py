@@ -24,7 +24,8 @@ from tests.support.browser import (
     wait_service_worker,
     wait_until_waiting,
 )
-from tests.support.browser_server import KnackaServer
+from tests.support.browser_server import SECRET, KnackaServer
+from tests.support.people import make_person
 
 pytestmark = pytest.mark.browser
 AK = "ale"
@@ -235,3 +236,21 @@ def test_the_leader_checks_in_offline_and_it_counts_once(
     summary = server.api("GET", f"/api/shifts/{shift['id']}/summary", organiser)
     assert summary["came"] == 1
     assert server.requests(f"POST /api/shifts/{shift['id']}/checkins") == 1
+
+
+def test_staff_set_when_reminders_go_out(server: KnackaServer, browser: Browser):
+    staff = make_person(server.database_url, SECRET, "staff")
+    page = signed_in_page(browser, server.url, staff, f"#/pass?ak={AK}")
+    hours = page.get_by_label("Timmar före passet")
+    assert hours.input_value() == "24, 1"  # the defaults
+    hours.fill("48; 1,5")
+    page.get_by_role("button", name="Spara påminnelserna").click()
+    assert page.locator("#lead-saved").inner_text(timeout=10_000) == (
+        "Sparat. Påminnelser 48 h och 1,5 h före passet."
+    )
+    assert server.api("GET", "/api/push/key")["lead_minutes"] == [2880, 90]
+    hours.fill("0")
+    page.get_by_role("button", name="Spara påminnelserna").click()
+    assert "Skriv upp till tre tider" in page.get_by_role("alert").inner_text()
+    assert server.api("GET", "/api/push/key")["lead_minutes"] == [2880, 90]
+    page.context.close()
