@@ -28,7 +28,7 @@ from api.door_logs import opinions, plausibility
 from api.door_logs.plausibility import minute_of
 from api.door_logs.rollups import door_log
 from api.models.accounts import AuditEvent, AuthSession, Invite, LoginFailure, Role, User
-from api.models.door_logs import Assignment, DoorRateMinute
+from api.models.door_logs import Assignment, DoorRateMinute, QualityMinute, QualityResolution
 from api.models.shifts import Shift, ShiftSignup
 from api.ops import erasure
 
@@ -84,6 +84,16 @@ POLICY: tuple[Rule, ...] = (
         "door_rate_minute",
         "read only for the last 30 days",
         "rows older than 30 days deleted; a person's rows deleted on erasure",
+    ),
+    Rule(
+        "quality_minute",
+        "60 days (its flags: the last 30)",
+        "rows older than 60 days deleted; a person's rows merged into the anonymous id on erasure",
+    ),
+    Rule(
+        "quality_resolution",
+        "30 days after the decision (the flag's life); the audit log keeps the event",
+        "deleted; deleted with the person the flag was about",
     ),
     Rule("campaign", "for good", "none: the plan"),
     Rule("campaign_ak", "for good", "none: the plan"),
@@ -332,6 +342,21 @@ def run_retention(
             "door_rate_minute",
             delete(DoorRateMinute).where(
                 col(DoorRateMinute.minute) < minute_of(now - plausibility.MAX_AGE)
+            ),
+        ),
+        # A log of a minute 60 days back was received at least 30 days ago (older ones are
+        # refused as too_old): final, never voided again, so its counts are never needed.
+        (
+            "quality_minute",
+            delete(QualityMinute).where(
+                col(QualityMinute.minute) < minute_of(now - 2 * plausibility.FLAG_DAYS)
+            ),
+        ),
+        # A decision outlives its flag only as the audit entry that recorded it.
+        (
+            "quality_resolution",
+            delete(QualityResolution).where(
+                col(QualityResolution.decided_at) < now - plausibility.FLAG_DAYS
             ),
         ),
         # Failed sign-ins (with the IP address) matter for minutes; a day is far beyond any window.

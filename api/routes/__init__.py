@@ -21,6 +21,7 @@ from api.routes import (
     plan_admin,
     plan_workbook,
     privacy,
+    quality,
     shifts,
     sync,
     tallies,
@@ -61,5 +62,6 @@ for module in (
     exports,
     shifts,
     privacy,
+    quality,
 ):
     api_router.include_router(module.router)
