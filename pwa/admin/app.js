@@ -7,6 +7,7 @@ import { errorLine, field, showError, svgImageUrl } from "./dom.js";
 import { liveTotals } from "./live.js";
 import * as organiser from "./organiser.js";
 import * as plan from "./plan.js";
+import * as quality from "./quality.js";
 import * as staff from "./staff.js";
 
 const main = document.querySelector("main");
@@ -139,9 +140,9 @@ function routes() {
   const list = [];
   if (me.role === "staff") {
     list.push(["#/oversikt", "Översikt"], ["#/ak", "Arbetarekommun"], ["#/mal", "Mål"],
-      ["#/distrikt", "Valdistrikt"], ["#/plan", "Planen"], ["#/organisatorer", "Organisatörer"], ["#/logg", "Logg"]);
+      ["#/distrikt", "Valdistrikt"], ["#/plan", "Planen"], ["#/organisatorer", "Organisatörer"], ["#/granska", "Granska loggar"], ["#/logg", "Logg"]);
   } else {
-    list.push(["#/ak", "Min arbetarekommun"]);
+    list.push(["#/ak", "Min arbetarekommun"], ["#/granska", "Granska loggar"]);
   }
   list.push(["#/rapport", "Årsrapport"], ["#/sakerhet", "Säkerhet"]);
   return list;
@@ -209,6 +210,7 @@ async function render() {
     "#/rapport": staff.report,
     "#/ak": organiser.akPage,
     "#/blankett": organiser.tallySheet,
+    "#/granska": quality.reviewPage,
     "#/sakerhet": enrolView,
   }[path];
   main.replaceChildren(h("p", {}, "Hämtar …"));

@@ -1,4 +1,4 @@
-// Imported by both apps: the phone (pwa/js/home.js) and the staff pages (pwa/admin/organiser.js).
+// Imported by both apps: the phone (pwa/js/home.js) and the staff pages (pwa/admin/organiser.js, quality.js).
 // The one way to ask before an action that cannot be taken back.
 //
 // confirmAction({ title, text, yes, no, danger }) opens a modal <dialog> and resolves true when
