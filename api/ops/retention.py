@@ -156,6 +156,11 @@ def notice_periods(settings: Settings) -> list[dict[str, str]]:
             "kept": f"året ut och {grace} dagar till, sedan bara i de gemensamma siffrorna",
         },
         {
+            "what": "Granskning av orimliga loggar (flaggor och beslut om dem)",
+            "kept": f"{plausibility.FLAG_DAYS.days} dagar, sedan finns bara loggen över vem som "
+            "beslutade kvar",
+        },
+        {
             "what": "Logg över vem som läst eller ändrat uppgifter om personer",
             "kept": f"{settings.retention_audit_days} dagar",
         },

@@ -6,14 +6,17 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import ANY
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlmodel import Session, SQLModel, col, select
 
 from api.door_logs import plausibility
+from api.door_logs.plausibility import minute_of
 from api.models.accounts import AuditEvent
-from api.models.door_logs import QualityMinute
+from api.models.door_logs import QualityMinute, QualityResolution
+from api.ops.retention import run_retention
 from tests.conftest import MakeUser, Person
 from tests.support.sync import ak_totals, district_ids, sync
 
@@ -298,3 +301,58 @@ def test_the_partial_indexes_hold_the_thresholds_of_plausibility():
     assert where == f"n >= {plausibility.BURST_DOORS_PER_MINUTE}"
     assert str(burst.dialect_options["postgresql"]["where"]) == where
     assert QualityMinute.__tablename__ == plausibility.QUALITY_TABLE
+
+
+def test_erasure_takes_the_decisions_and_keeps_the_rollup_exact(
+    client: TestClient, make_user: MakeUser, staff: Person, db: Engine
+):
+    organiser = make_user("organiser", aks=["ale"])
+    volunteer = make_user("volunteer", aks=["ale"])
+    district = district_ids(client, organiser, "ale")[0]
+    _burst(client, volunteer, district)
+    _burst(client, volunteer, district, hours_ago=30)
+    first, _second = review(client, organiser)["flags"]
+    kept = client.post(
+        f"/api/quality/flags/{first['key']}/keep", params={"ak": "ale"}, headers=organiser.headers
+    )
+    assert kept.status_code == 200
+    erased = client.post(f"/api/users/{volunteer.id}/erase", headers=organiser.headers)
+    assert erased.status_code == 200, erased.text
+    # A flag about an erased person's logs would be about nobody: none is shown.
+    assert review(client, organiser) == {"flags": [], "resolved": [], "thresholds": ANY}
+    with Session(db) as session:
+        assert session.exec(select(QualityResolution)).all() == []
+        assert not session.exec(
+            select(QualityMinute).where(QualityMinute.user_id == volunteer.id)
+        ).all()
+        assert plausibility.stored_quality(session=session) == plausibility.recount_quality(
+            session=session
+        )
+
+
+def test_gallring_drops_old_minutes_and_decisions(db: Engine, make_user: MakeUser):
+    volunteer = make_user("volunteer", aks=["ale"])
+    now = datetime.now(UTC)
+    with Session(db) as session:
+        old = minute_of(now - timedelta(days=61))
+        recent = minute_of(now - timedelta(days=40))
+        session.add(QualityMinute(user_id=volunteer.id, district_id=1, minute=old, n=7))
+        session.add(QualityMinute(user_id=volunteer.id, district_id=1, minute=recent, n=7))
+        session.add(
+            QualityResolution(
+                flag_key="burst-1-1-20260101",
+                kind="burst",
+                decision="keep",
+                subject_user_id=volunteer.id,
+                decided_by=volunteer.id,
+                ak="ale",
+                decided_at=now - timedelta(days=31),
+            )
+        )
+        session.commit()
+        run_retention(
+            session=session, now=now, volunteer_inactive_days=0, audit_days=0, dry_run=False
+        )
+        session.commit()
+        assert [m.minute for m in session.exec(select(QualityMinute)).all()] == [recent]
+        assert session.exec(select(QualityResolution)).all() == []
