@@ -51,6 +51,12 @@ TALLY_BASELINE_DAYS = 365
 FLAG_DAYS = MAX_AGE
 
 QUALITY_TABLE = "quality_minute"
+QUALITY_DAY_TABLE = "quality_day"
+# The contact-rate rule as SQL on quality_day: the partial index ix_quality_day_contact holds
+# exactly these volunteer-days (SQLite uses it only when a query repeats its terms as written).
+CONTACT_RATE_WHERE = (
+    f"doors >= {CONTACT_RATE_MIN_DOORS} AND conversation * 100 >= {CONTACT_RATE_PERCENT} * doors"
+)
 
 REASONS = {
     "too_old": "Loggen är äldre än 30 dagar: för in gammalt arbete som en papperssammanställning.",
@@ -151,8 +157,29 @@ def quality_counts(rows: Iterable[Any], sign: int) -> list[tuple[int, int, int, 
     return [(*key, n, skewed) for key, (n, skewed) in sorted(counts.items())]
 
 
+def quality_day_counts(rows: Iterable[Any], sign: int) -> list[tuple[int, Any, int, int]]:
+    """The app logs' (user, Stockholm day they count on, doors, conversations), `sign` each."""
+    counts: dict[tuple[int, Any], list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        m = row if isinstance(row, dict) else row._mapping
+        if m["source"] != "app" or m["district_id"] is None:
+            continue
+        target = counts[(m["user_id"], m["counted_on"])]
+        target[0] += sign
+        target[1] += sign if m["outcome"] == "conversation" else 0
+    return [(*key, doors, talks) for key, (doors, talks) in sorted(counts.items())]
+
+
 def record_quality(*, session: Session, rows: Iterable[Any], sign: int) -> None:
-    """Add (or, for voids, take away) app logs in quality_minute, in the logs' transaction."""
+    """Add (or, for voids, take away) app logs in the flags' rollups, in the logs' transaction."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    add_counts(
+        session=session,
+        table=QUALITY_DAY_TABLE,
+        keys=("user_id", "day"),
+        counters=("doors", "conversation"),
+        rows=quality_day_counts(rows, sign),
+    )
     add_counts(
         session=session,
         table=QUALITY_TABLE,
@@ -180,6 +207,25 @@ def recount_quality(*, session: Session) -> dict[tuple[int, int, int], tuple[int
         for r in execute(session, sql, (), fetch=True)
     ]
     return {(u, d, m): (n, s) for u, d, m, n, s in quality_counts(rows, 1) if n or s}
+
+
+def recount_quality_days(*, session: Session) -> dict[tuple[int, str], tuple[int, int]]:
+    """quality_day recomputed from door_log's live rows (non-zero only)."""
+    sql = (
+        "SELECT user_id, counted_on, count(*), "
+        "sum(CASE WHEN outcome = 'conversation' THEN 1 ELSE 0 END) FROM door_log "
+        "WHERE voided_at IS NULL AND source = 'app' GROUP BY user_id, counted_on"
+    )
+    return {(u, str(d)): (int(n), int(c)) for u, d, n, c in execute(session, sql, (), fetch=True)}
+
+
+def stored_quality_days(*, session: Session) -> dict[tuple[int, str], tuple[int, int]]:
+    sql = f"SELECT user_id, day, doors, conversation FROM {QUALITY_DAY_TABLE}"
+    return {
+        (u, str(d)): (int(n), int(c))
+        for u, d, n, c in execute(session, sql, (), fetch=True)
+        if n or c
+    }
 
 
 def stored_quality(*, session: Session) -> dict[tuple[int, int, int], tuple[int, int]]:

@@ -196,6 +196,27 @@ class QualityMinute(SQLModel, table=True):
     skewed: int = 0
 
 
+class QualityDay(SQLModel, table=True):
+    """App logs per volunteer and Stockholm day (all districts): the contact-rate flag's
+    counts (api/quality). A total: voids take logs away. The partial index holds only the
+    volunteer-days the flag rests on."""
+
+    __tablename__ = "quality_day"
+    __table_args__ = (
+        # The literal is plausibility.CONTACT_RATE_WHERE (tests/quality checks they agree).
+        Index(
+            "ix_quality_day_contact",
+            "day",
+            sqlite_where=text("doors >= 30 AND conversation * 100 >= 90 * doors"),
+            postgresql_where=text("doors >= 30 AND conversation * 100 >= 90 * doors"),
+        ),
+    )
+    user_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    doors: int = 0
+    conversation: int = 0
+
+
 class QualityResolution(SQLModel, table=True):
     """A person's decision on a data-quality flag: kept ("stämmer") or its logs voided."""
 

@@ -119,6 +119,18 @@ def _merge_quality_minutes(*, session: Session, anonymous: int, person: int) -> 
         counters=("n", "skewed"),
         rows=[(anonymous, r[0], r[1], int(r[2]), int(r[3])) for r in rows],
     )
+    d = _tables["quality_day"]
+    days = session.execute(
+        select(d.c.day, d.c.doors, d.c.conversation).where(d.c.user_id == person).order_by(d.c.day)
+    ).all()
+    session.execute(delete(d).where(d.c.user_id == person))
+    add_counts(
+        session=session,
+        table=d.name,
+        keys=("user_id", "day"),
+        counters=("doors", "conversation"),
+        rows=[(anonymous, r[0], int(r[1]), int(r[2])) for r in days],
+    )
 
 
 def erase_person(*, session: Session, user: User, now: datetime, secret_key: str) -> int:

@@ -28,7 +28,13 @@ from api.door_logs import opinions, plausibility
 from api.door_logs.plausibility import minute_of
 from api.door_logs.rollups import door_log
 from api.models.accounts import AuditEvent, AuthSession, Invite, LoginFailure, Role, User
-from api.models.door_logs import Assignment, DoorRateMinute, QualityMinute, QualityResolution
+from api.models.door_logs import (
+    Assignment,
+    DoorRateMinute,
+    QualityDay,
+    QualityMinute,
+    QualityResolution,
+)
 from api.models.shifts import Shift, ShiftSignup
 from api.ops import erasure
 
@@ -87,6 +93,11 @@ POLICY: tuple[Rule, ...] = (
     ),
     Rule(
         "quality_minute",
+        "60 days (its flags: the last 30)",
+        "rows older than 60 days deleted; a person's rows merged into the anonymous id on erasure",
+    ),
+    Rule(
+        "quality_day",
         "60 days (its flags: the last 30)",
         "rows older than 60 days deleted; a person's rows merged into the anonymous id on erasure",
     ),
@@ -355,6 +366,12 @@ def run_retention(
             "quality_minute",
             delete(QualityMinute).where(
                 col(QualityMinute.minute) < minute_of(now - 2 * plausibility.FLAG_DAYS)
+            ),
+        ),
+        (
+            "quality_day",
+            delete(QualityDay).where(
+                col(QualityDay.day) < stockholm_today(now) - 2 * plausibility.FLAG_DAYS
             ),
         ),
         # A decision outlives its flag only as the audit entry that recorded it.

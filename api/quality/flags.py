@@ -10,7 +10,7 @@ Kinds and what each rests on (every read is an index range of a few rows):
 - burst: minutes of one volunteer's day in one district holding BURST_DOORS_PER_MINUTE or
   more logs (quality_minute, its partial index on n);
 - contact_rate: a volunteer-day of at least CONTACT_RATE_MIN_DOORS doors with samtal at
-  CONTACT_RATE_PERCENT or more (door_count_user_day);
+  CONTACT_RATE_PERCENT or more (quality_day, its partial index);
 - clock_skew: logs whose phone clock ran over 24 h ahead (quality_minute, partial index);
 - tally: a paper tally TALLY_TIMES_USUAL times the AK's median tally (the tally table).
 
@@ -164,23 +164,17 @@ def _skews(session: Session, ids: list[int], members: str, cutoff: int) -> list[
 
 
 def _contact_rates(session: Session, ids: list[int], members: str, since: date) -> list[Flag]:
-    doors = "conversation + not_home + declined + no_access"
-    # Two index ranges (the AK's districts; its members' days anywhere), then per volunteer-day.
-    in_districts = f"district_id IN ({', '.join(str(i) for i in ids)})" if ids else "1 = 0"
+    # The partial index holds only the flagged volunteer-days; then: the AK's member, or the
+    # volunteer knocked in one of its districts that day (door_count_user_day by user and day).
+    in_districts = f"u.district_id IN ({', '.join(str(i) for i in ids)})" if ids else "1 = 0"
     sql = (
-        "SELECT user_id, day, sum(conversation), sum(doors), "
-        "min(district_id), max(district_id) FROM ("
-        f"SELECT user_id, day, district_id, conversation, {doors} AS doors "
-        f"FROM door_count_user_day WHERE {in_districts} AND day >= :since "
-        "UNION "
-        f"SELECT user_id, day, district_id, conversation, {doors} AS doors "
-        f"FROM door_count_user_day WHERE {members} AND day >= :since"
-        ") AS days GROUP BY user_id, day "
-        f"HAVING sum(doors) >= {int(p.CONTACT_RATE_MIN_DOORS)} "
-        f"AND sum(conversation) * 100 >= {int(p.CONTACT_RATE_PERCENT)} * sum(doors)"
+        "SELECT user_id, day, doors, conversation FROM quality_day "
+        f"WHERE {p.CONTACT_RATE_WHERE} AND day >= :since AND ({members} OR EXISTS ("
+        "SELECT 1 FROM door_count_user_day u WHERE u.user_id = quality_day.user_id "
+        f"AND u.day = quality_day.day AND {in_districts}))"
     )
     flags = []
-    for user, day, talks, total, low, high in session.execute(
+    for user, day, total, talks in session.execute(
         text(sql).bindparams(bindparam("since", type_=Date)), {"since": since}
     ):
         day = day if isinstance(day, date) else date.fromisoformat(day)
@@ -191,14 +185,12 @@ def _contact_rates(session: Session, ids: list[int], members: str, since: date) 
                 kind="contact_rate",
                 day=day,
                 user_id=user,
-                district_id=low if low == high else None,
                 rests_on=(
                     f"Samtal vid {talks} av {total} dörrar ({round(100 * talks / total)} %) "
                     f"samma dag. Flaggas från {p.CONTACT_RATE_PERCENT} % när dagen har minst "
                     f"{p.CONTACT_RATE_MIN_DOORS} dörrar."
                 ),
                 facts={"conversations": talks, "doors": total},
-                district_ids=[],
             )
         )
     return flags

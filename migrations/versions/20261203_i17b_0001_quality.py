@@ -1,4 +1,5 @@
-"""data quality: quality_minute (the flags' rollup), quality_resolution, door_count_user_day by user
+"""data quality: the flags' rollups (quality_minute, quality_day), quality_resolution,
+door_count_user_day by user
 
 Revision ID: i17b_0001
 Revises: i22b_0001
@@ -46,6 +47,23 @@ def upgrade() -> None:
         postgresql_where=sa.text("skewed > 0"),
     )
     op.create_table(
+        "quality_day",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("doors", sa.Integer(), nullable=False),
+        sa.Column("conversation", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "day", name=op.f("pk_quality_day")),
+    )
+    # The literal is plausibility.CONTACT_RATE_WHERE (tests/quality checks they agree).
+    op.create_index(
+        "ix_quality_day_contact",
+        "quality_day",
+        ["day"],
+        unique=False,
+        sqlite_where=sa.text("doors >= 30 AND conversation * 100 >= 90 * doors"),
+        postgresql_where=sa.text("doors >= 30 AND conversation * 100 >= 90 * doors"),
+    )
+    op.create_table(
         "quality_resolution",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("flag_key", sa.String(length=80), nullable=False),
@@ -83,6 +101,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_quality_resolution_subject_user_id"), table_name="quality_resolution")
     op.drop_index(op.f("ix_quality_resolution_decided_at"), table_name="quality_resolution")
     op.drop_table("quality_resolution")
+    op.drop_index("ix_quality_day_contact", table_name="quality_day")
+    op.drop_table("quality_day")
     op.drop_index("ix_quality_minute_skewed", table_name="quality_minute")
     op.drop_index("ix_quality_minute_burst", table_name="quality_minute")
     op.drop_table("quality_minute")

@@ -157,8 +157,12 @@ def test_a_volunteers_own_ak_sees_flags_of_logs_in_another_aks_district(
     assert assigned.status_code == 201
     start = (NOW - timedelta(hours=4)).replace(second=0, microsecond=0)
     sync(client, volunteer, [door(lerum, start + timedelta(seconds=5 * k)) for k in range(6)])
-    assert kinds(review(client, ale_organiser)) == ["burst"]  # the volunteer's own AK
-    assert kinds(review(client, lerum_organiser, "lerum")) == ["burst"]  # the district's AK
+    day = (NOW - timedelta(days=1)).replace(hour=9, minute=0)
+    sync(client, volunteer, [door(lerum, day + timedelta(seconds=50 * k)) for k in range(30)])
+    both = ["burst", "contact_rate"]
+    assert kinds(review(client, ale_organiser)) == both  # the volunteer's own AK
+    assert kinds(review(client, lerum_organiser, "lerum")) == both  # the district's AK
+    assert review(client, make_user("organiser", aks=["kungalv"]), "kungalv")["flags"] == []
 
 
 def _burst(
@@ -196,6 +200,9 @@ def test_voiding_a_flags_logs_changes_totals_at_once_and_live(
         assert plausibility.stored_quality(session=session) == plausibility.recount_quality(
             session=session
         )
+        assert plausibility.stored_quality_days(
+            session=session
+        ) == plausibility.recount_quality_days(session=session)
         audited = session.exec(
             select(AuditEvent)
             .where(AuditEvent.action == "quality.void")
@@ -301,6 +308,9 @@ def test_the_partial_indexes_hold_the_thresholds_of_plausibility():
     assert where == f"n >= {plausibility.BURST_DOORS_PER_MINUTE}"
     assert str(burst.dialect_options["postgresql"]["where"]) == where
     assert QualityMinute.__tablename__ == plausibility.QUALITY_TABLE
+    (contact,) = SQLModel.metadata.tables["quality_day"].indexes
+    assert str(contact.dialect_options["sqlite"]["where"]) == plausibility.CONTACT_RATE_WHERE
+    assert str(contact.dialect_options["postgresql"]["where"]) == plausibility.CONTACT_RATE_WHERE
 
 
 def test_erasure_takes_the_decisions_and_keeps_the_rollup_exact(
@@ -328,6 +338,9 @@ def test_erasure_takes_the_decisions_and_keeps_the_rollup_exact(
         assert plausibility.stored_quality(session=session) == plausibility.recount_quality(
             session=session
         )
+        assert plausibility.stored_quality_days(
+            session=session
+        ) == plausibility.recount_quality_days(session=session)
 
 
 def test_gallring_drops_old_minutes_and_decisions(db: Engine, make_user: MakeUser):
