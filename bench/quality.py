@@ -88,8 +88,10 @@ def history(
     logs: list[dict[str, Any]] = []
     taken: set[tuple[int, int]] = set()  # (user, day back): one day's knocking each
     normal = n_logs - PLANTED["burst"] * 7 - PLANTED["clock_skew"] - PLANTED["contact_rate"] * 40
+    chatty = users[-PLANTED["contact_rate"] :]  # their only days: the planted ones
+    usual = users[: -PLANTED["contact_rate"]]
     while len(logs) < normal:
-        user, back = rng.choice(users), rng.randrange(1, days)
+        user, back = rng.choice(usual), rng.randrange(1, days)
         if (user, back) in taken:
             continue
         taken.add((user, back))
@@ -98,14 +100,13 @@ def history(
         for k in range(min(DOORS_A_DAY, normal - len(logs))):
             outcome = rng.choice(OUTCOMES)
             logs.append(_log(district, user, start + timedelta(seconds=40 * k), outcome, now))
-    spare = [u for u in users if all((u, b) not in taken for b in range(days))] or users
-    for k in range(PLANTED["burst"]):  # seven doors eight seconds apart, on days of their own
+    for k in range(PLANTED["burst"]):  # seven doors eight seconds apart, late in the evening
         at = (now - timedelta(days=k % (days - 1) + 1)).replace(hour=20, minute=k, second=0)
         for j in range(7):
             logs.append(
                 _log(
                     districts[0],
-                    spare[k % len(spare)],
+                    usual[k],
                     at + timedelta(seconds=8 * j),
                     "not_home",
                     now,
@@ -119,9 +120,7 @@ def history(
         at = (now - timedelta(days=k + 1)).replace(hour=21, minute=0, second=0)
         for j in range(40):
             outcome = "conversation" if j >= 2 else "declined"
-            logs.append(
-                _log(districts[2], users[-1 - k], at + timedelta(seconds=40 * j), outcome, now)
-            )
+            logs.append(_log(districts[2], chatty[k], at + timedelta(seconds=40 * j), outcome, now))
     return logs
 
 
