@@ -369,3 +369,28 @@ def test_gallring_drops_old_minutes_and_decisions(db: Engine, make_user: MakeUse
         session.commit()
         assert [m.minute for m in session.exec(select(QualityMinute)).all()] == [recent]
         assert session.exec(select(QualityResolution)).all() == []
+
+
+def test_voiding_a_contact_rate_or_clock_skew_flag_voids_exactly_its_logs(
+    client: TestClient, make_user: MakeUser, staff: Person
+):
+    organiser = make_user("organiser", aks=["ale"])
+    volunteer = make_user("volunteer", aks=["ale"])
+    district = district_ids(client, organiser, "ale")[0]
+    day = (NOW - timedelta(days=2)).replace(hour=10, minute=0)
+    sync(client, volunteer, [door(district, day + timedelta(seconds=50 * k)) for k in range(31)])
+    sync(client, volunteer, [door(district, NOW + timedelta(days=3), "not_home") for _ in range(2)])
+    sync(client, volunteer, a_normal_day(district, NOW - timedelta(hours=8), doors=10))
+    doors = ak_totals(client, staff, NOW.year, "ale")["doors"]
+    flags = {f["kind"]: f for f in review(client, organiser)["flags"]}
+    assert sorted(flags) == ["clock_skew", "contact_rate"]
+    for kind, expected in (("contact_rate", 31), ("clock_skew", 2)):
+        done = client.post(
+            f"/api/quality/flags/{flags[kind]['key']}/void",
+            params={"ak": "ale"},
+            headers=organiser.headers,
+        )
+        assert (done.status_code, done.json()["voided"]) == (200, expected)
+        doors -= expected
+        assert ak_totals(client, staff, NOW.year, "ale")["doors"] == doors
+    assert review(client, organiser)["flags"] == []
