@@ -86,8 +86,9 @@ def compute_flags(*, session: Session, ak: Ak, now: datetime) -> list[Flag]:
     ids, members = _ak_scope(session, ak)
     cutoff = minute_of(now - p.FLAG_DAYS)
     flags: list[Flag] = []
-    flags += _bursts(session, ids, members, cutoff)
-    flags += _skews(session, ids, members, cutoff)
+    bursts, skews = _minutes(session, ids, members, cutoff)
+    flags += _bursts(bursts)
+    flags += _skews(skews)
     flags += _contact_rates(session, ids, members, stockholm_day(now - p.FLAG_DAYS))
     flags += _tallies(session, ids, now)
     _name(session, flags)
@@ -97,15 +98,25 @@ def compute_flags(*, session: Session, ak: Ak, now: datetime) -> list[Flag]:
     return flags
 
 
-def _bursts(session: Session, ids: list[int], members: str, cutoff: int) -> list[Flag]:
-    # The literal threshold (not a bound value) lets SQLite use the partial index.
+def _minutes(
+    session: Session, ids: list[int], members: str, cutoff: int
+) -> tuple[list[Any], list[Any]]:
+    """The burst minutes and the clock-skewed minutes, in one round trip (two index ranges)."""
+    # The literal thresholds (not bound values) let SQLite use the partial indexes.
+    scope = _in_scope("district_id", ids, members)
     sql = (
-        "SELECT user_id, district_id, minute, n FROM quality_minute "
-        f"WHERE n >= {int(p.BURST_DOORS_PER_MINUTE)} AND minute >= :cutoff "
-        f"AND {_in_scope('district_id', ids, members)} ORDER BY minute"
+        "SELECT 'burst', user_id, district_id, minute, n FROM quality_minute "
+        f"WHERE n >= {int(p.BURST_DOORS_PER_MINUTE)} AND minute >= :cutoff AND {scope} "
+        "UNION ALL SELECT 'skew', user_id, district_id, minute, skewed FROM quality_minute "
+        f"WHERE skewed > 0 AND minute >= :cutoff AND {scope} ORDER BY 4"
     )
+    rows = session.execute(text(sql), {"cutoff": cutoff}).all()
+    return [r[1:] for r in rows if r[0] == "burst"], [r[1:] for r in rows if r[0] == "skew"]
+
+
+def _bursts(rows: list[Any]) -> list[Flag]:
     days: dict[tuple[int, int, date], list[tuple[int, int]]] = defaultdict(list)
-    for user, district, minute, n in session.execute(text(sql), {"cutoff": cutoff}):
+    for user, district, minute, n in rows:
         days[(user, district, stockholm_day(_moment(minute)))].append((minute, int(n)))
     flags = []
     for (user, district, day), minutes in days.items():
@@ -135,14 +146,9 @@ def _bursts(session: Session, ids: list[int], members: str, cutoff: int) -> list
     return flags
 
 
-def _skews(session: Session, ids: list[int], members: str, cutoff: int) -> list[Flag]:
-    sql = (
-        "SELECT user_id, district_id, minute, skewed FROM quality_minute "
-        "WHERE skewed > 0 AND minute >= :cutoff "
-        f"AND {_in_scope('district_id', ids, members)} ORDER BY minute"
-    )
+def _skews(rows: list[Any]) -> list[Flag]:
     days: dict[tuple[int, int, date], int] = defaultdict(int)
-    for user, district, minute, skewed in session.execute(text(sql), {"cutoff": cutoff}):
+    for user, district, minute, skewed in rows:
         days[(user, district, stockholm_day(_moment(minute)))] += int(skewed)
     return [
         Flag(
@@ -240,32 +246,24 @@ def _tallies(session: Session, ids: list[int], now: datetime) -> list[Flag]:
 
 
 def _name(session: Session, flags: list[Flag]) -> None:
-    user_t = _t["user_account"]
-    users = {f.user_id for f in flags if f.user_id is not None}
-    names = {}
-    if users:
-        names = {
-            r.id: r.name
-            for r in session.execute(
-                select(user_t.c.id, user_t.c.name).where(
-                    user_t.c.id.in_(sorted(users)), user_t.c.role != ANONYMOUS_ROLE
-                )
-            )
-        }
-    districts = {f.district_id for f in flags if f.district_id is not None}
-    district_names = {}
-    if districts:
-        district_names = {
-            r.id: r.name
-            for r in session.execute(
-                select(district_t.c.id, district_t.c.name).where(
-                    district_t.c.id.in_(sorted(districts))
-                )
-            )
-        }
+    """Volunteers' and districts' names, in one round trip."""
+    users = sorted({f.user_id for f in flags if f.user_id is not None})
+    districts = sorted({f.district_id for f in flags if f.district_id is not None})
+    if not users and not districts:
+        return
+    user_ids = ", ".join(str(int(u)) for u in users) or "NULL"
+    district_ids = ", ".join(str(int(d)) for d in districts) or "NULL"
+    sql = (
+        f"SELECT 'user', id, name FROM user_account WHERE id IN ({user_ids}) "
+        f"AND role <> '{ANONYMOUS_ROLE}' "
+        f"UNION ALL SELECT 'district', id, name FROM district WHERE id IN ({district_ids})"
+    )
+    names: dict[tuple[str, int], str] = {(k, i): n for k, i, n in session.execute(text(sql))}
     for f in flags:
-        f.user_name = names.get(f.user_id) if f.user_id is not None else None
-        f.district_name = district_names.get(f.district_id) if f.district_id else None
+        f.user_name = names.get(("user", f.user_id)) if f.user_id is not None else None
+        f.district_name = (
+            names.get(("district", f.district_id)) if f.district_id is not None else None
+        )
 
 
 def logs_behind(flag: Flag) -> Any:
