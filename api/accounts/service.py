@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, insert, or_, update
 from sqlmodel import Session, col, select
 
 from api.accounts.users import normalise_email
@@ -73,15 +73,23 @@ def audit_list_read(
     if not people:
         audit(session=session, actor_id=actor_id, action=action, ak=ak, detail=summary[:200])
         return
-    session.add_all(
-        AuditEvent(
-            actor_id=actor_id,
-            action=action,
-            target_user_id=person,
-            ak=ak,
-            detail=summary[:200],
-        )
-        for person in people
+    # One executemany, not an ORM object a person (a list of 50 cost more than its query);
+    # flushed first, so events recorded before keep their order.
+    session.flush()
+    at = utcnow()
+    session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "at": at,
+                "actor_id": actor_id,
+                "action": action,
+                "target_user_id": person,
+                "ak": ak,
+                "detail": summary[:200],
+            }
+            for person in people
+        ],
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Table, case, func, select
 from sqlmodel import Session, SQLModel
 
-from api.door_logs import opinions
+from api.door_logs import opinions, plausibility
 from api.door_logs.sql import add_counts
 from api.models.door_logs import Source
 
@@ -48,10 +48,11 @@ SHIFT_COUNTERS = ("doors", "conversation", "new_member")
 def apply_to_rollups(*, session: Session, rows: Iterable[Any], sign: int) -> None:
     """Add (sign=1) or take away (sign=-1) rows' counts, grouped per rollup key."""
     # First count identical shapes (a batch has few), then spread them over the rollups.
+    rows_seen = rows if isinstance(rows, list) else list(rows)
     shapes: dict[tuple[Any, ...], int] = defaultdict(int)
     topic_sets: dict[tuple[int, date, str], int] = defaultdict(int)
     per_shift: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in rows:
+    for row in rows_seen:
         m = row if isinstance(row, dict) else row._mapping
         user = m["user_id"] if m["source"] == Source.app else None
         if (shift_id := m.get("shift_id")) is not None:  # the shift's summary (api/shifts)
@@ -98,6 +99,7 @@ def apply_to_rollups(*, session: Session, rows: Iterable[Any], sign: int) -> Non
         counters=("n",),
         rows=[(*key, n) for key, n in sorted(per_topic.items())],
     )
+    plausibility.record_quality(session=session, rows=rows_seen, sign=sign)
     add_counts(
         session=session,
         table=shift_count.name,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import AwareDatetime
-from sqlalchemy import Column, Index, false
+from sqlalchemy import Column, Index, false, text
 from sqlmodel import Field, SQLModel
 
 from api.core.db import UTCDateTime, utcnow
@@ -140,6 +140,8 @@ class DoorCountUserDay(OutcomeCounts, table=True):
     """Per district, day and volunteer (app logs only; paper tallies have no volunteer)."""
 
     __tablename__ = "door_count_user_day"
+    # A volunteer's days wherever they knocked, for their own AK's data-quality review.
+    __table_args__ = (Index("ix_door_count_user_day_user", "user_id", "day"),)
     district_id: int = Field(foreign_key="district.id", primary_key=True)
     day: date = Field(primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
@@ -163,6 +165,73 @@ class DoorRateMinute(SQLModel, table=True):
     user_id: int = Field(primary_key=True)
     minute: int = Field(primary_key=True)  # minutes since the epoch, UTC
     n: int = 0
+
+
+class QualityMinute(SQLModel, table=True):
+    """App logs per volunteer, district and minute, for the data-quality flags (api/quality):
+    `n` counts logs at the minute of the phone's clock, `skewed` the logs whose clock ran
+    ahead, at the minute the server got them. A total: voids take logs away. The partial
+    indexes hold only the minutes a flag rests on, so the review reads no other row."""
+
+    __tablename__ = "quality_minute"
+    __table_args__ = (
+        # The literals are plausibility.BURST_DOORS_PER_MINUTE (tests/quality checks they agree).
+        Index(
+            "ix_quality_minute_burst",
+            "minute",
+            sqlite_where=text("n >= 6"),
+            postgresql_where=text("n >= 6"),
+        ),
+        Index(
+            "ix_quality_minute_skewed",
+            "minute",
+            sqlite_where=text("skewed > 0"),
+            postgresql_where=text("skewed > 0"),
+        ),
+    )
+    user_id: int = Field(primary_key=True)
+    district_id: int = Field(primary_key=True)
+    minute: int = Field(primary_key=True)  # minutes since the epoch, UTC
+    n: int = 0
+    skewed: int = 0
+
+
+class QualityDay(SQLModel, table=True):
+    """App logs per volunteer and Stockholm day (all districts): the contact-rate flag's
+    counts (api/quality). A total: voids take logs away. The partial index holds only the
+    volunteer-days the flag rests on."""
+
+    __tablename__ = "quality_day"
+    __table_args__ = (
+        # The literal is plausibility.CONTACT_RATE_WHERE (tests/quality checks they agree).
+        Index(
+            "ix_quality_day_contact",
+            "day",
+            sqlite_where=text("doors >= 30 AND conversation * 100 >= 90 * doors"),
+            postgresql_where=text("doors >= 30 AND conversation * 100 >= 90 * doors"),
+        ),
+    )
+    user_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    doors: int = 0
+    conversation: int = 0
+
+
+class QualityResolution(SQLModel, table=True):
+    """A person's decision on a data-quality flag: kept ("stämmer") or its logs voided."""
+
+    __tablename__ = "quality_resolution"
+    id: int | None = Field(default=None, primary_key=True)
+    flag_key: str = Field(max_length=80, unique=True)
+    kind: str = Field(max_length=16)
+    decision: str = Field(max_length=8)  # "keep" or "void"
+    subject_user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    decided_by: int = Field(foreign_key="user_account.id")
+    ak: str = Field(max_length=40)
+    voided: int = 0  # how many logs the decision voided
+    decided_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
 
 
 # --- Assignments ------------------------------------------------------------------------

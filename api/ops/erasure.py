@@ -45,6 +45,7 @@ _MOVED: tuple[tuple[str, str], ...] = (
     ("member_register_change", "recorded_by"),
     ("audit_event", "actor_id"),
     ("audit_event", "target_user_id"),
+    ("quality_resolution", "decided_by"),
 )
 
 
@@ -101,6 +102,38 @@ def _merge_shift_counts(*, session: Session, anonymous: int, person: int) -> Non
     )
 
 
+def _merge_quality_minutes(*, session: Session, anonymous: int, person: int) -> None:
+    """The flags' minute counts stay exact for later voids: the person's move to the
+    anonymous id (whose flags are never shown: they would be about nobody)."""
+    t = _tables["quality_minute"]
+    moving = t.c.user_id == person
+    rows = session.execute(
+        select(t.c.district_id, t.c.minute, t.c.n, t.c.skewed)
+        .where(moving)
+        .order_by(t.c.district_id, t.c.minute)
+    ).all()
+    session.execute(delete(t).where(moving))
+    add_counts(
+        session=session,
+        table=t.name,
+        keys=("user_id", "district_id", "minute"),
+        counters=("n", "skewed"),
+        rows=[(anonymous, r[0], r[1], int(r[2]), int(r[3])) for r in rows],
+    )
+    d = _tables["quality_day"]
+    days = session.execute(
+        select(d.c.day, d.c.doors, d.c.conversation).where(d.c.user_id == person).order_by(d.c.day)
+    ).all()
+    session.execute(delete(d).where(d.c.user_id == person))
+    add_counts(
+        session=session,
+        table=d.name,
+        keys=("user_id", "day"),
+        counters=("doors", "conversation"),
+        rows=[(anonymous, r[0], int(r[1]), int(r[2])) for r in days],
+    )
+
+
 def erase_person(*, session: Session, user: User, now: datetime, secret_key: str) -> int:
     """Erase one person; returns the anonymous id their logs now carry. The caller commits."""
     assert user.id is not None
@@ -110,6 +143,10 @@ def erase_person(*, session: Session, user: User, now: datetime, secret_key: str
         session=session, anonymous=anonymous, where=door_count_user_day.c.user_id == person
     )
     _merge_shift_counts(session=session, anonymous=anonymous, person=person)
+    _merge_quality_minutes(session=session, anonymous=anonymous, person=person)
+    resolution_t = _tables["quality_resolution"]
+    # A flag was about the person's logs: its decision goes with them (the audit entry stays).
+    session.execute(delete(resolution_t).where(resolution_t.c.subject_user_id == person))
     shift_t = _tables["shift"]
     session.execute(update(shift_t).where(shift_t.c.leader_id == person).values(leader_id=None))
     signup_t = _tables["shift_signup"]

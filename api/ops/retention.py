@@ -28,7 +28,13 @@ from api.door_logs import opinions, plausibility
 from api.door_logs.plausibility import minute_of
 from api.door_logs.rollups import door_log
 from api.models.accounts import AuditEvent, AuthSession, Invite, LoginFailure, Role, User
-from api.models.door_logs import Assignment, DoorRateMinute
+from api.models.door_logs import (
+    Assignment,
+    DoorRateMinute,
+    QualityDay,
+    QualityMinute,
+    QualityResolution,
+)
 from api.models.push import PushReminder, PushSubscription
 from api.models.shifts import Shift, ShiftSignup
 from api.ops import erasure
@@ -88,6 +94,21 @@ POLICY: tuple[Rule, ...] = (
         "door_rate_minute",
         "read only for the last 30 days",
         "rows older than 30 days deleted; a person's rows deleted on erasure",
+    ),
+    Rule(
+        "quality_minute",
+        "60 days (its flags: the last 30)",
+        "rows older than 60 days deleted; a person's rows merged into the anonymous id on erasure",
+    ),
+    Rule(
+        "quality_day",
+        "60 days (its flags: the last 30)",
+        "rows older than 60 days deleted; a person's rows merged into the anonymous id on erasure",
+    ),
+    Rule(
+        "quality_resolution",
+        "30 days after the decision (the flag's life); the audit log keeps the event",
+        "deleted; deleted with the person the flag was about",
     ),
     Rule("campaign", "for good", "none: the plan"),
     Rule("campaign_ak", "for good", "none: the plan"),
@@ -160,6 +181,11 @@ def notice_periods(settings: Settings) -> list[dict[str, str]]:
         {
             "what": "Dina siffror per dag",
             "kept": f"året ut och {grace} dagar till, sedan bara i de gemensamma siffrorna",
+        },
+        {
+            "what": "Granskning av orimliga loggar (flaggor och beslut om dem)",
+            "kept": f"{plausibility.FLAG_DAYS.days} dagar, sedan finns bara loggen över vem som "
+            "beslutade kvar",
         },
         {
             "what": "Logg över vem som läst eller ändrat uppgifter om personer",
@@ -376,6 +402,27 @@ def run_retention(
                         col(AuthSession.revoked_at).is_(None), col(AuthSession.expires_at) > now
                     )
                 )
+            ),
+        ),
+        # A log of a minute 60 days back was received at least 30 days ago (older ones are
+        # refused as too_old): final, never voided again, so its counts are never needed.
+        (
+            "quality_minute",
+            delete(QualityMinute).where(
+                col(QualityMinute.minute) < minute_of(now - 2 * plausibility.FLAG_DAYS)
+            ),
+        ),
+        (
+            "quality_day",
+            delete(QualityDay).where(
+                col(QualityDay.day) < stockholm_today(now) - 2 * plausibility.FLAG_DAYS
+            ),
+        ),
+        # A decision outlives its flag only as the audit entry that recorded it.
+        (
+            "quality_resolution",
+            delete(QualityResolution).where(
+                col(QualityResolution.decided_at) < now - plausibility.FLAG_DAYS
             ),
         ),
         # Failed sign-ins (with the IP address) matter for minutes; a day is far beyond any window.

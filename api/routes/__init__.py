@@ -22,6 +22,7 @@ from api.routes import (
     plan_workbook,
     privacy,
     push,
+    quality,
     shifts,
     sync,
     tallies,
@@ -63,5 +64,6 @@ for module in (
     shifts,
     push,
     privacy,
+    quality,
 ):
     api_router.include_router(module.router)

@@ -8,6 +8,7 @@ import { liveTotals } from "./live.js";
 import * as organiser from "./organiser.js";
 import * as plan from "./plan.js";
 import * as shifts from "./shifts.js";
+import * as quality from "./quality.js";
 import * as staff from "./staff.js";
 
 const main = document.querySelector("main");
@@ -149,9 +150,9 @@ function routes() {
   const list = [];
   if (me.role === "staff") {
     list.push(["#/oversikt", "Översikt"], ["#/ak", "Arbetarekommun"], ["#/mal", "Mål"],
-      ["#/distrikt", "Valdistrikt"], ["#/plan", "Planen"], ["#/organisatorer", "Organisatörer"], ["#/logg", "Logg"]);
+      ["#/distrikt", "Valdistrikt"], ["#/plan", "Planen"], ["#/organisatorer", "Organisatörer"], ["#/granska", "Granska loggar"], ["#/logg", "Logg"]);
   } else {
-    list.push(["#/ak", "Min arbetarekommun"]);
+    list.push(["#/ak", "Min arbetarekommun"], ["#/granska", "Granska loggar"]);
   }
   list.push(["#/pass", "Knackpass"]);
   list.push(["#/rapport", "Årsrapport"], ["#/sakerhet", "Säkerhet"]);
@@ -222,6 +223,7 @@ async function render() {
     "#/blankett": organiser.tallySheet,
     "#/pass": shifts.shiftsPage,
     "#/passlapp": shifts.shiftSheet,
+    "#/granska": quality.reviewPage,
     "#/sakerhet": enrolView,
   }[path];
   main.replaceChildren(h("p", {}, "Hämtar …"));

@@ -1,5 +1,5 @@
 // Imported by both apps: the phone (pwa/js/home.js) and the staff pages (pwa/admin/organiser.js,
-// shifts.js).
+// quality.js, shifts.js).
 // The one way to ask before an action that cannot be taken back.
 //
 // confirmAction({ title, text, yes, no, danger }) opens a modal <dialog> and resolves true when

@@ -2,7 +2,7 @@
 // channel.js, district.js, district-map.js, home.js, join.js, join-notice.js, keep.js, push.js,
 // recent.js, shift.js, status.js, ui.js, wipe.js),
 // pwa/shared/confirm.js, pwa/shared/notice.js, and the staff pages (pwa/admin/app.js,
-// district-map.js, dom.js, notice.js, organiser.js, plan.js, shifts.js, staff.js).
+// district-map.js, dom.js, notice.js, organiser.js, plan.js, quality.js, shifts.js, staff.js).
 // Elements are built with h(), never parsed from HTML strings (no injection, strict CSP).
 //
 // h(tag, props, ...children): props are set as attributes (true → present and empty;

@@ -12,7 +12,7 @@ export const CONTROLLER = "Socialdemokraterna i Göteborgsområdet (partidistrik
 export function noticeShort(audience) {
   const stored =
     audience === "volunteer"
-      ? "Partidistriktet sparar ditt förnamn och vilka dörrar du loggar, så att din arbetskrets kan planera knackningen."
+      ? "Partidistriktet sparar ditt förnamn och vilka dörrar du loggar, så att din arbetskrets kan planera knackningen. Loggar som verkar orimliga kan granskas av din organisatör."
       : "Partidistriktet sparar ditt namn, din e-post och vad du läser och ändrar om andra personer, så att arbetet kan organiseras och granskas.";
   return [h("p", {}, stored), h("p", {}, "Vi sparar aldrig något om de boende: inte vem som öppnade, var eller vad de tycker.")];
 }
@@ -79,7 +79,7 @@ export function noticeFull(audience) {
     h(
       "p",
       {},
-      "Loggar som verkar orimliga, till exempel väldigt många dörrar på kort tid, kan granskas av organisatören eller partidistriktet.",
+      "Loggar som verkar orimliga, till exempel väldigt många dörrar på kort tid, kan granskas av organisatörerna i arbetskretsen (din egen, och den där du knackat) eller partidistriktet. De bestämmer om loggarna stämmer eller ska strykas; inget stryks av sig självt. Granskningen handlar om loggarna, inte om dig, ingen annan volontär ser den, och den upphör efter 30 dagar.",
     ),
     h("h3", {}, "Dina rättigheter"),
     h(

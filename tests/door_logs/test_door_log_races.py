@@ -17,6 +17,12 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from api.door_logs.ingest import Caller, ingest, void_log
+from api.door_logs.plausibility import (
+    recount_quality,
+    recount_quality_days,
+    stored_quality,
+    stored_quality_days,
+)
 from api.door_logs.rollups import door_log, recount, stored_rollups
 from api.models.accounts import Role
 from api.models.plan import Ak, District
@@ -159,3 +165,6 @@ def test_the_rollup_equals_a_recount_after_random_creates_and_voids(
             session.commit()
     with Session(db) as session:
         assert stored_rollups(session=session) == recount(session=session)
+        # The data-quality flags' rollups too (api/quality), on both ingest paths.
+        assert stored_quality(session=session) == recount_quality(session=session)
+        assert stored_quality_days(session=session) == recount_quality_days(session=session)

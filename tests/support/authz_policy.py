@@ -211,6 +211,14 @@ POLICY: dict[tuple[str, str], Policy] = {
     ),
     ("GET", "/api/logs/skewed"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),
     ("GET", "/api/me/today"): Policy(signed_in()),
+    # Data-quality review: the AK's organisers and staff only; never a volunteer.
+    ("GET", "/api/quality"): Policy(organisers_of_the_ak(), query={"ak": OWN_AK}),
+    ("POST", "/api/quality/flags/{key}/keep"): Policy(
+        organisers_of_the_ak(), query={"ak": OWN_AK}, prepare=lambda ctx: _a_flag(ctx)
+    ),
+    ("POST", "/api/quality/flags/{key}/void"): Policy(
+        organisers_of_the_ak(), query={"ak": OWN_AK}, prepare=lambda ctx: _a_flag(ctx)
+    ),
     # Assignments: the AK is the district's; a foreign organiser is told no.
     ("POST", "/api/assignments"): Policy(
         managers_reaching(201),
@@ -584,6 +592,25 @@ def _an_assignment(ctx: Any) -> dict[str, Any]:
         session.add(assignment)
         session.commit()
         return {"assignment_id": assignment.id}
+
+
+def _a_flag(ctx: Any) -> dict[str, Any]:
+    """A burst flag of a fresh own-AK volunteer: its minute's count in the flags' rollup."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session
+
+    from api.core.stockholm import stockholm_day
+    from api.door_logs.plausibility import minute_of
+    from api.models.door_logs import QualityMinute
+
+    user_id, district_id = _target_volunteer_and_district(ctx)
+    minute = minute_of(datetime.now(UTC) - timedelta(hours=1))
+    with Session(ctx.db) as session:
+        session.add(QualityMinute(user_id=user_id, district_id=district_id, minute=minute, n=7))
+        session.commit()
+    day = stockholm_day(datetime.fromtimestamp(minute * 60, UTC))
+    return {"key": f"burst-{user_id}-{district_id}-{day:%Y%m%d}"}
 
 
 def _a_tally(ctx: Any) -> dict[str, Any]:

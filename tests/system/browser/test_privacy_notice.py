@@ -69,6 +69,7 @@ def test_the_join_notice_is_shown_before_joining_and_read_more_opens_it(
     notice = phone.locator("#join-notice")
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("Vi sparar aldrig något om de boende")
+    expect(notice).to_contain_text("Loggar som verkar orimliga kan granskas av din organisatör.")
     # The notice comes before the button that joins.
     before = phone.evaluate(
         """() => {

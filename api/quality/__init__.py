@@ -1,0 +1,1 @@
+"""Data-quality review: flags from the logs' rollups, and a person's decision on each."""
