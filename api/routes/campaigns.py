@@ -4,9 +4,10 @@ from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
 from api.accounts import service as accounts
-from api.accounts.access import CurrentStaff, CurrentUser, SessionDep
-from api.campaigns import service
-from api.core.errors import NotFound
+from api.accounts.access import CurrentStaff, CurrentUser, SessionDep, require_organiser
+from api.campaigns import insights, service
+from api.core.db import utcnow
+from api.core.errors import Forbidden, NotFound
 from api.core.types import MAX_ID, SLUG_PATTERN
 from api.models.campaigns import CampaignIn, CampaignPublic
 from api.models.plan import Ak
@@ -81,3 +82,42 @@ def campaign_totals(
             raise NotFound("ak_not_found", "No such AK")
         ak_id = found.id
     return service.totals(session=session, campaign_id=campaign_id, ak_id=ak_id)
+
+
+def _insights_scope(
+    session: Any, principal: Any, campaign_id: int, ak: str | None, district_id: int | None
+) -> str | None:
+    """Staff: any scope. An organiser: their own AK (or one of its districts). Others: 403."""
+    service.get(session=session, campaign_id=campaign_id)
+    if district_id is not None:
+        found = insights.district_ak(session=session, district_id=district_id)
+        if ak is not None and ak != found:
+            raise NotFound("district_not_found", "No such district")
+        ak = found
+    if ak is None:
+        if not principal.is_staff:
+            raise Forbidden("forbidden", "Distriktets insikter visas för distriktet.")
+        return None
+    require_organiser(principal, ak)
+    _visible(session, principal, campaign_id)
+    return ak
+
+
+AkQuery = Annotated[str | None, Query(max_length=40, pattern=SLUG_PATTERN)]
+DistrictQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+@router.get("/campaigns/{campaign_id}/insights")
+def campaign_insights(
+    campaign_id: CampaignId,
+    session: SessionDep,
+    principal: CurrentUser,
+    ak: AkQuery = None,
+    district_id: DistrictQuery = None,
+) -> dict[str, Any]:
+    """Topics, answers and weeks for the distrikt, an AK or a district; below AK level the
+    opinions are shown only above the threshold (api/totals/suppression.py)."""
+    ak = _insights_scope(session, principal, campaign_id, ak, district_id)
+    return insights.insights(
+        session=session, campaign_id=campaign_id, ak=ak, district_id=district_id, now=utcnow()
+    )

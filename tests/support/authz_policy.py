@@ -344,6 +344,22 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/campaigns/{campaign_id}/totals"): Policy(
         statuses(401, 200, 200, 404, 200), prepare=lambda ctx: {"campaign_id": _campaign(ctx)}
     ),
+    # Insights of an AK: its organisers and staff (the distrikt as a whole: staff only).
+    ("GET", "/api/campaigns/{campaign_id}/insights"): Policy(
+        statuses(401, 403, 200, 403, 200),
+        query={"ak": OWN_AK},
+        prepare=lambda ctx: {"campaign_id": _campaign(ctx)},
+    ),
+    ("GET", "/api/exports/campaigns/{campaign_id}/insights.csv"): Policy(
+        statuses(401, 403, 200, 403, 200),
+        query={"ak": OWN_AK},
+        prepare=lambda ctx: {"campaign_id": _campaign(ctx)},
+    ),
+    ("GET", "/api/exports/campaigns/{campaign_id}/insights.xlsx"): Policy(
+        statuses(401, 403, 200, 403, 200),
+        query={"ak": OWN_AK},
+        prepare=lambda ctx: {"campaign_id": _campaign(ctx)},
+    ),
     # Staff edit the plan: goals per AK and year, and districts.
     ("PUT", "/api/goals/{ak}/{year}"): Policy(
         staff_only(),
