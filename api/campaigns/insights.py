@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import Session
 
-from api.campaigns.service import get, options_of
-from api.core.errors import NotFound
+from api.accounts.access import require_organiser
+from api.campaigns.service import get, options_of, require_visible
+from api.core.errors import Forbidden, NotFound
 from api.core.stockholm import stockholm_today
 from api.door_logs import opinions
 from api.door_logs.campaigns import (
@@ -257,6 +258,26 @@ def district_ak(*, session: Session, district_id: int) -> str:
         raise NotFound("district_not_found", "No such district")
     slug: str = found[0]
     return slug
+
+
+def authorised_scope(
+    *, session: Session, principal: Any, campaign_id: int, ak: str | None, district_id: int | None
+) -> str | None:
+    """The AK whose insights the caller may read (None: the distrikt). Staff: any scope; an
+    organiser: their own AK or one of its districts (the rule in api/accounts/access.py)."""
+    get(session=session, campaign_id=campaign_id)
+    if district_id is not None:
+        found = district_ak(session=session, district_id=district_id)
+        if ak is not None and ak != found:
+            raise NotFound("district_not_found", "No such district")
+        ak = found
+    if ak is None:
+        if not principal.is_staff:
+            raise Forbidden("forbidden", "Distriktets insikter visas för distriktet.")
+        return None
+    require_organiser(principal, ak)
+    require_visible(session=session, principal=principal, campaign_id=campaign_id)
+    return ak
 
 
 def insights(

@@ -4,11 +4,11 @@ from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
 from api.accounts import service as accounts
-from api.accounts.access import CurrentStaff, CurrentUser, SessionDep, require_organiser
+from api.accounts.access import CurrentStaff, CurrentUser, SessionDep
 from api.campaigns import insights, service
 from api.core.db import utcnow
-from api.core.errors import Forbidden, NotFound
-from api.core.types import MAX_ID, SLUG_PATTERN
+from api.core.errors import NotFound
+from api.core.types import MAX_ID, SLUG_PATTERN, OptionalAkSlug, OptionalDistrict
 from api.models.campaigns import CampaignIn, CampaignPublic
 from api.models.plan import Ak
 
@@ -18,12 +18,7 @@ CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _visible(session: Any, principal: Any, campaign_id: int) -> None:
-    """Another AK's campaign answers 404, as if it did not exist."""
-    if principal.is_staff:
-        return
-    mine = service.listed(session=session, ak_slugs=list(principal.aks))
-    if not any(c.id == campaign_id for c in mine):
-        raise NotFound("campaign_not_found", "No such campaign")
+    service.require_visible(session=session, principal=principal, campaign_id=campaign_id)
 
 
 @router.post("/campaigns", status_code=status.HTTP_201_CREATED)
@@ -84,40 +79,23 @@ def campaign_totals(
     return service.totals(session=session, campaign_id=campaign_id, ak_id=ak_id)
 
 
-def _insights_scope(
-    session: Any, principal: Any, campaign_id: int, ak: str | None, district_id: int | None
-) -> str | None:
-    """Staff: any scope. An organiser: their own AK (or one of its districts). Others: 403."""
-    service.get(session=session, campaign_id=campaign_id)
-    if district_id is not None:
-        found = insights.district_ak(session=session, district_id=district_id)
-        if ak is not None and ak != found:
-            raise NotFound("district_not_found", "No such district")
-        ak = found
-    if ak is None:
-        if not principal.is_staff:
-            raise Forbidden("forbidden", "Distriktets insikter visas för distriktet.")
-        return None
-    require_organiser(principal, ak)
-    _visible(session, principal, campaign_id)
-    return ak
-
-
-AkQuery = Annotated[str | None, Query(max_length=40, pattern=SLUG_PATTERN)]
-DistrictQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-
-
 @router.get("/campaigns/{campaign_id}/insights")
 def campaign_insights(
     campaign_id: CampaignId,
     session: SessionDep,
     principal: CurrentUser,
-    ak: AkQuery = None,
-    district_id: DistrictQuery = None,
+    ak: OptionalAkSlug = None,
+    district_id: OptionalDistrict = None,
 ) -> dict[str, Any]:
     """Topics, answers and weeks for the distrikt, an AK or a district; below AK level the
     opinions are shown only above the threshold (api/totals/suppression.py)."""
-    ak = _insights_scope(session, principal, campaign_id, ak, district_id)
+    ak = insights.authorised_scope(
+        session=session,
+        principal=principal,
+        campaign_id=campaign_id,
+        ak=ak,
+        district_id=district_id,
+    )
     return insights.insights(
         session=session, campaign_id=campaign_id, ak=ak, district_id=district_id, now=utcnow()
     )

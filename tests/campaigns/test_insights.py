@@ -309,9 +309,9 @@ def test_the_ak_is_compared_with_its_previous_campaign_and_the_distrikt(
         ends_on=(today - timedelta(days=18)).isoformat(),
         aks=["lerum"],
     )["id"]
-    now = a_campaign(
-        client, staff, starts_on=(today - timedelta(days=10)).isoformat(), goal=100
-    )["id"]
+    now = a_campaign(client, staff, starts_on=(today - timedelta(days=10)).isoformat(), goal=100)[
+        "id"
+    ]
     volunteer = make_user("volunteer", aks=["ale", "lerum"])
     ale = district_ids(client, staff, "ale")[0]
     lerum = district_ids(client, staff, "lerum")[0]
@@ -372,7 +372,8 @@ def test_who_may_read_which_insights(client: TestClient, make_user: MakeUser, st
     assert client.get(url, params={"ak": "ale"}, headers=foreign.headers).status_code == 403
     assert client.get(url, params={"ak": "ale"}, headers=volunteer.headers).status_code == 403
     lerum_district = district_ids(client, staff, "lerum")[0]
-    wrong = client.get(url, params={"ak": "ale", "district_id": lerum_district}, headers=staff.headers)
+    scope = {"ak": "ale", "district_id": lerum_district}
+    wrong = client.get(url, params=scope, headers=staff.headers)
     assert wrong.status_code == 404 and wrong.json()["code"] == "district_not_found"
     missing = client.get("/api/campaigns/999999/insights", headers=staff.headers)
     assert missing.status_code == 404
