@@ -12,11 +12,12 @@ conversations and members are not opinions and are always shown.
 """
 
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlmodel import Session
 
 from api.accounts.access import require_organiser
@@ -52,59 +53,82 @@ def _zero() -> Counts:
     return dict.fromkeys(CAMPAIGN_COUNTERS, 0)
 
 
-def _counts(
-    session: Session,
-    campaign_id: int,
-    by: Sequence[str] = (),
-    *,
-    ak_id: int | None = None,
-    district_id: int | None = None,
-    channel: str | None = DOOR,
-) -> dict[tuple[Any, ...], Counts]:
+@dataclass(frozen=True, slots=True)
+class _Rollups:
+    """A campaign's rollup rows, summed in SQL to the grain a view needs: per AK and week
+    (district_id None), or per district and week for one AK's grid."""
+
+    # (ak_id, district_id, channel, week, counters)
+    counts: list[tuple[int, int | None, str, date, tuple[int, ...]]]
+    # (ak_id, district_id, week, kind, value, n)
+    said: list[tuple[int, int | None, date, str, str, int]]
+
+    def count(
+        self, key: Callable[[int, int | None, date], Hashable | None], channel: str | None = DOOR
+    ) -> dict[Hashable, Counts]:
+        """Door counts (or one channel's) summed per key(ak, district, week); None leaves the
+        row out."""
+        out: dict[Hashable, Counts] = {}
+        for ak_id, district_id, row_channel, week, values in self.counts:
+            if channel is not None and row_channel != channel:
+                continue
+            k = key(ak_id, district_id, week)
+            if k is None:
+                continue
+            target = out.get(k)
+            if target is None:
+                out[k] = dict(zip(CAMPAIGN_COUNTERS, values, strict=True))
+            else:
+                for name, v in zip(CAMPAIGN_COUNTERS, values, strict=True):
+                    target[name] += v
+        return out
+
+    def sum_said(
+        self, key: Callable[[int, int | None, date], Hashable | None]
+    ) -> dict[Hashable, Said]:
+        """Topics and answers summed per key(ak, district, week); None leaves the row out."""
+        out: dict[Hashable, Said] = defaultdict(dict)
+        for ak_id, district_id, week, kind, value, n in self.said:
+            k = key(ak_id, district_id, week)
+            if k is None or not n:
+                continue
+            target = out[k]
+            target[(kind, value)] = target.get((kind, value), 0) + n
+        return out
+
+
+def _load(session: Session, campaign_id: int, grid_of: int | None = None) -> _Rollups:
+    """Per AK and week; with grid_of (an AK's id), that AK's rows per district and week."""
     c = campaign_count_week.c
-    keys = [c[b] for b in by]
-    query = select(*keys, *[func.sum(c[k]) for k in CAMPAIGN_COUNTERS]).where(
-        c.campaign_id == campaign_id
-    )
-    if channel is not None:
-        query = query.where(c.channel == channel)
-    if ak_id is not None:
-        query = query.where(c.ak_id == ak_id)
-    if district_id is not None:
-        query = query.where(c.district_id == district_id)
-    out: dict[tuple[Any, ...], Counts] = defaultdict(_zero)
-    for row in session.execute(query.group_by(*keys) if keys else query):
-        if row[len(keys)] is None:  # no rows at all: SUM of nothing
-            continue
-        out[tuple(row[: len(keys)])] = dict(
-            zip(CAMPAIGN_COUNTERS, (int(v) for v in row[len(keys) :]), strict=True)
-        )
-    return out
-
-
-def _said(
-    session: Session,
-    campaign_id: int,
-    by: Sequence[str] = (),
-    *,
-    ak_id: int | None = None,
-    district_id: int | None = None,
-) -> dict[tuple[Any, ...], Said]:
     o = campaign_opinion_week.c
-    keys = [o[b] for b in by]
-    query = select(*keys, o.kind, o.value, func.sum(o.n)).where(o.campaign_id == campaign_id)
-    if ak_id is not None:
-        query = query.join(district_t, district_t.c.id == o.district_id).where(
-            district_t.c.ak_id == ak_id
+    sums = [func.sum(c[k]) for k in CAMPAIGN_COUNTERS]
+    if grid_of is None:
+        count_query = select(c.ak_id, c.channel, c.week, *sums).group_by(c.ak_id, c.channel, c.week)
+        said_query = (
+            select(district_t.c.ak_id, o.week, o.kind, o.value, func.sum(o.n))
+            .join(district_t, district_t.c.id == o.district_id)
+            .group_by(district_t.c.ak_id, o.week, o.kind, o.value)
         )
-    if district_id is not None:
-        query = query.where(o.district_id == district_id)
-    out: dict[tuple[Any, ...], Said] = defaultdict(dict)
-    for row in session.execute(query.group_by(*keys, o.kind, o.value)):
-        n = int(row[-1])
-        if n:
-            out[tuple(row[: len(keys)])][(row[-3], row[-2])] = n
-    return out
+    else:
+        count_query = select(
+            c.ak_id, c.district_id, c.channel, c.week, *[c[k] for k in CAMPAIGN_COUNTERS]
+        ).where(c.ak_id == grid_of)
+        said_query = select(literal(grid_of), o.district_id, o.week, o.kind, o.value, o.n).where(
+            o.district_id.in_(select(district_t.c.id).where(district_t.c.ak_id == grid_of))
+        )
+    counts: list[tuple[int, int | None, str, date, tuple[int, ...]]] = []
+    for r in session.execute(count_query.where(c.campaign_id == campaign_id)):
+        if grid_of is None:
+            counts.append((r[0], None, r[1], r[2], tuple(int(v) for v in r[3:])))
+        else:
+            counts.append((r[0], r[1], r[2], r[3], tuple(int(v) for v in r[4:])))
+    said: list[tuple[int, int | None, date, str, str, int]] = []
+    for r in session.execute(said_query.where(o.campaign_id == campaign_id)):
+        if grid_of is None:
+            said.append((r[0], None, r[1], r[2], r[3], int(r[4])))
+        else:
+            said.append((r[0], r[1], r[2], r[3], r[4], int(r[5])))
+    return _Rollups(counts=counts, said=said)
 
 
 class _Labels:
@@ -185,29 +209,34 @@ def previous_campaign(
     return found
 
 
-def _whole(session: Session, campaign_id: int, ak_id: int | None) -> tuple[Counts, Said]:
-    counts = _counts(session, campaign_id, ak_id=ak_id).get((), _zero())
-    said = _said(session, campaign_id, ak_id=ak_id).get((), {})
-    return counts, said
+def _whole(data: _Rollups, ak_id: int | None) -> tuple[Counts, Said]:
+    """The distrikt's (ak_id None) or one AK's figures: whole, never suppressed."""
+    counts = data.count(lambda a, d, w: 0 if ak_id is None or a == ak_id else None)
+    said = data.sum_said(lambda a, d, w: 0 if ak_id is None or a == ak_id else None)
+    return counts.get(0, _zero()), said.get(0, {})
 
 
-def _channels(session: Session, campaign_id: int, ak_id: int | None) -> dict[str, Any]:
-    per = _counts(session, campaign_id, ("channel",), ak_id=ak_id, channel=None)
-    return {
-        name: {
-            "conversations": per.get((name,), _zero())["conversation"],
-            "declined": per.get((name,), _zero())["declined"],
-            "members": per.get((name,), _zero())["new_member"],
+def _channels(data: _Rollups, ak_id: int | None) -> dict[str, Any]:
+    out = {}
+    for name in OTHER_CHANNELS:
+        got = data.count(lambda a, d, w: 0 if ak_id is None or a == ak_id else None, name)
+        row = got.get(0, _zero())
+        out[name] = {
+            "conversations": row["conversation"],
+            "declined": row["declined"],
+            "members": row["new_member"],
         }
-        for name in OTHER_CHANNELS
-    }
+    return out
 
 
-def pace(*, session: Session, campaign: Campaign, today: date) -> dict[str, Any]:
+def pace(
+    *, session: Session, campaign: Campaign, today: date, data: _Rollups | None = None
+) -> dict[str, Any]:
     """The campaign's door conversations against its goal, as the year's pace is judged
     (api/totals/queries.py: share_of_period, on_pace), today and at the end of each week."""
     assert campaign.id is not None
-    per_week = _counts(session, campaign.id, ("week",))
+    data = data or _load(session, campaign.id)
+    per_week = data.count(lambda a, d, w: w)
     conversations = sum(v["conversation"] for v in per_week.values())
     share = share_of_period(campaign.starts_on, campaign.ends_on, today)
     out: dict[str, Any] = {
@@ -224,8 +253,8 @@ def pace(*, session: Session, campaign: Campaign, today: date) -> dict[str, Any]
         return out
     out["expected"], out["on_track"] = on_pace(conversations, campaign.goal, share)
     running = 0
-    for week in _weeks(campaign, today, [k[0] for k in per_week]):
-        running += per_week.get((week,), _zero())["conversation"]
+    for week in _weeks(campaign, today, list(per_week)):  # type: ignore[arg-type]
+        running += per_week.get(week, _zero())["conversation"]
         through = min(week + timedelta(days=6), campaign.ends_on)
         expected, on_track = on_pace(
             running,
@@ -300,6 +329,7 @@ def insights(
         ak_id, ak_slug, ak_name = _ak_of(session, ak)
     level = "district" if district_id is not None else "ak" if ak_id is not None else "distrikt"
 
+    data = _load(session, campaign_id)
     out: dict[str, Any] = {
         "campaign": {
             "id": campaign_id,
@@ -312,50 +342,38 @@ def insights(
         },
         "scope": {"level": level, "ak": ak_slug, "ak_name": ak_name, "district_id": district_id},
         "threshold": THRESHOLD,
-        "pace": pace(session=session, campaign=campaign, today=today),
+        "pace": pace(session=session, campaign=campaign, today=today, data=data),
+        "channels": _channels(data, ak_id),
     }
-    distrikt_counts, distrikt_said = _whole(session, campaign_id, None)
-    distrikt = figures(distrikt_counts, distrikt_said, labels)
+    distrikt = figures(*_whole(data, None), labels)
 
     if level == "distrikt":
         out["summary"] = distrikt
-        out["channels"] = _channels(session, campaign_id, None)
-        week_counts = _counts(session, campaign_id, ("week",))
-        week_said = _said(session, campaign_id, ("week",))
+        week_counts = data.count(lambda a, d, w: w)
+        week_said = data.sum_said(lambda a, d, w: w)
         out["weeks"] = [
-            {"week": w} | figures(week_counts.get((w,), _zero()), week_said.get((w,), {}), labels)
-            for w in _weeks(campaign, today, [k[0] for k in week_counts])
+            {"week": w} | figures(week_counts.get(w, _zero()), week_said.get(w, {}), labels)
+            for w in _weeks(campaign, today, list(week_counts))  # type: ignore[arg-type]
         ]
-        per_ak = _counts(session, campaign_id, ("ak_id",))
-        said_per_ak = _said_per_ak(session, campaign_id)
+        per_ak = data.count(lambda a, d, w: a)
+        said_per_ak = data.sum_said(lambda a, d, w: a)
         names = {r.id: (r.slug, r.name) for r in session.execute(ak_t.select())}
         out["aks"] = sorted(
             (
                 {"ak": names[a][0], "name": names[a][1]}
-                | figures(per_ak[(a,)], said_per_ak.get(a, {}), labels)
-                for (a,) in per_ak
+                | figures(counts, said_per_ak.get(a, {}), labels)
+                for a, counts in per_ak.items()
             ),
             key=lambda r: (-r["conversations"], r["ak"]),
         )
         out["compare"] = {"distrikt": None, "ak": None}
     else:
         assert ak_id is not None
-        out["channels"] = _channels(session, campaign_id, ak_id)
         # The AK's grid of district × week: whole counts, opinions under the threshold.
-        cells = _counts(session, campaign_id, ("district_id", "week"), ak_id=ak_id)
-        cell_said = _said(session, campaign_id, ("district_id", "week"), ak_id=ak_id)
-        per_district: dict[int, Counts] = defaultdict(_zero)
-        district_said: dict[int, Said] = defaultdict(dict)
-        for (d, _w), counts in cells.items():
-            for k, v in counts.items():
-                per_district[d][k] += v
-        for (d, _w), said in cell_said.items():
-            for key, n in said.items():
-                district_said[d][key] = district_said[d].get(key, 0) + n
-        hidden_districts = suppressed({d: c["conversation"] for d, c in per_district.items()})
-        ak_counts, ak_said = _whole(session, campaign_id, ak_id)
-        ak_figures = figures(ak_counts, ak_said, labels)
-        info = {
+        grid_rows = _load(session, campaign_id, grid_of=ak_id)
+        cells = cast(dict[tuple[int, date], Counts], grid_rows.count(lambda a, d, w: (d, w)))
+        cell_said = cast(dict[tuple[int, date], Said], grid_rows.sum_said(lambda a, d, w: (d, w)))
+        districts = {
             r.id: (r.code, r.name)
             for r in session.execute(
                 select(district_t.c.id, district_t.c.code, district_t.c.name).where(
@@ -363,18 +381,27 @@ def insights(
                 )
             )
         }
+        per_district: dict[int, Counts] = defaultdict(_zero)
+        district_said: dict[int, Said] = defaultdict(dict)
+        for (cell_d, _w), counts in cells.items():
+            for k, v in counts.items():
+                per_district[cell_d][k] += v
+        for (cell_d, _w), said in cell_said.items():
+            for key, n in said.items():
+                district_said[cell_d][key] = district_said[cell_d].get(key, 0) + n
+        hidden_districts = suppressed({d: c["conversation"] for d, c in per_district.items()})
+        ak_figures = figures(*_whole(data, ak_id), labels)
         if level == "ak":
             out["summary"] = ak_figures
-            week_counts = _counts(session, campaign_id, ("week",), ak_id=ak_id)
-            week_said = _said(session, campaign_id, ("week",), ak_id=ak_id)
+            week_counts = data.count(lambda a, d, w: w if a == ak_id else None)
+            week_said = data.sum_said(lambda a, d, w: w if a == ak_id else None)
             out["weeks"] = [
-                {"week": w}
-                | figures(week_counts.get((w,), _zero()), week_said.get((w,), {}), labels)
-                for w in _weeks(campaign, today, [k[0] for k in week_counts])
+                {"week": w} | figures(week_counts.get(w, _zero()), week_said.get(w, {}), labels)
+                for w in _weeks(campaign, today, list(week_counts))  # type: ignore[arg-type]
             ]
             out["districts"] = sorted(
                 (
-                    {"district_id": d, "code": info[d][0], "name": info[d][1]}
+                    {"district_id": d, "code": districts[d][0], "name": districts[d][1]}
                     | figures(
                         per_district[d],
                         None if d in hidden_districts else district_said.get(d, {}),
@@ -387,9 +414,9 @@ def insights(
             out["compare"] = {"distrikt": distrikt, "ak": None}
         else:
             assert district_id is not None
-            if district_id not in info:
+            if district_id not in districts:
                 raise NotFound("district_not_found", "No such district")
-            out["scope"] |= {"code": info[district_id][0], "name": info[district_id][1]}
+            out["scope"] |= {"code": districts[district_id][0], "name": districts[district_id][1]}
             shown = [d for d in per_district if d not in hidden_districts]
             grid: dict[tuple[Hashable, Hashable], int] = {
                 k: v["conversation"] for k, v in cells.items()
@@ -421,7 +448,7 @@ def insights(
     if before is None or before.id is None:
         out["compare"]["previous"] = None
     else:
-        counts, said = _whole(session, before.id, ak_id)
+        counts, said = _whole(_load(session, before.id), ak_id)
         before_labels = _Labels(
             session, options_of(session=session, campaign_ids=[before.id]).get(before.id, [])
         )
@@ -432,18 +459,4 @@ def insights(
             "ends_on": before.ends_on,
             "question": before.question,
         } | figures(counts, said, before_labels)
-    return out
-
-
-def _said_per_ak(session: Session, campaign_id: int) -> dict[int, Said]:
-    o = campaign_opinion_week.c
-    out: dict[int, Said] = defaultdict(dict)
-    for ak_id, kind, value, n in session.execute(
-        select(district_t.c.ak_id, o.kind, o.value, func.sum(o.n))
-        .join(district_t, district_t.c.id == o.district_id)
-        .where(o.campaign_id == campaign_id)
-        .group_by(district_t.c.ak_id, o.kind, o.value)
-    ):
-        if n:
-            out[ak_id][(kind, value)] = int(n)
     return out

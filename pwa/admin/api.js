@@ -29,6 +29,14 @@ const MESSAGES = {
   successor_confirmed: "Ersättaren är redan bekräftad.",
   payload_too_large: "Filen är för stor (högst 1 MB).",
   network: "Ingen kontakt med servern. Försök igen om en stund.",
+  invalid_period: "Kampanjen måste sluta samma dag som den börjar eller senare.",
+  unknown_ak: "Välj bara arbetarekommuner som finns.",
+  unknown_topic: "Välj bara ämnen som finns i listan.",
+  duplicate_option: "Svarsalternativen måste vara olika.",
+  question_in_use: "Svarsalternativen går inte att ändra när loggar redan har svar.",
+  campaign_not_found: "Kampanjen finns inte.",
+  district_not_found: "Valdistriktet finns inte i den arbetarekommunen.",
+  topic_exists: "Det ämnet finns redan. Välj det i listan.",
 };
 
 // An error as the pages show it: the Swedish words for its code, else the server's text.
