@@ -37,6 +37,10 @@ const MESSAGES = {
   campaign_not_found: "Kampanjen finns inte.",
   district_not_found: "Valdistriktet finns inte i den arbetarekommunen.",
   topic_exists: "Det ämnet finns redan. Välj det i listan.",
+  campaign_not_applicable: "Kampanjen gäller inte den arbetarekommunen eller det datumet.",
+  invalid_tally: "Räkningen går inte ihop: nya medlemmar kan bara komma ur samtal.",
+  empty_tally: "Skriv in minst ett samtal eller nej tack.",
+  invalid_date: "Välj ett datum som har varit.",
 };
 
 // An error as the pages show it: the Swedish words for its code, else the server's text.

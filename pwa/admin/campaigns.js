@@ -189,9 +189,10 @@ function insightsView(body) {
   }
   const ch = body.channels;
   if (ch) {
+    const joined = ch.workplace.members + ch.stall.members;
     parts.push(h("p", { id: "campaign-channels" },
-      `Utanför dörrarna: ${fmt(ch.workplace.conversations)} samtal på arbetsplatser och ${fmt(ch.stall.conversations)} vid torg och stånd; `,
-      `${fmt(ch.workplace.members + ch.stall.members)} nya medlemmar där.`));
+      `Utanför dörrarna: ${fmt(ch.workplace.conversations)} samtal på arbetsplatser, ${fmt(ch.stall.conversations)} samtal vid torg och stånd; `,
+      `${fmt(joined)} ${joined === 1 ? "ny medlem" : "nya medlemmar"} där (räknas inte i Bilaga 1).`));
   }
   return parts;
 }

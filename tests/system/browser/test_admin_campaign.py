@@ -190,3 +190,25 @@ def test_the_campaign_pages_pass_axe(server: dict[str, Any], browser: Browser, h
     expect(page.locator("main")).not_to_contain_text("Hämtar")
     assert axe_violations(page) == []
     page.context.close()
+
+
+def test_an_organiser_enters_a_stall_tally_and_the_campaign_counts_it(
+    server: dict[str, Any], browser: Browser
+):
+    base = server["base"]
+    campaign = a_campaign(server, name="Torgdagen", aks=["ale"])
+    page = signed_in_page(browser, base, server["organiser"], "#/ak?ak=ale")
+    section = page.locator("#kanaler")
+    section.get_by_label("Var").select_option("stall")
+    section.get_by_label("Kampanj").select_option(label="Torgdagen")
+    section.get_by_label("Samtal", exact=True).fill("6")
+    section.get_by_label("Nej tack").fill("2")
+    section.get_by_label("Nya medlemmar").fill("1")
+    section.get_by_role("button", name="Spara räkningen från arbetsplats eller torg").click()
+    expect(page.locator("#kanaler-saved")).to_contain_text("6 samtal")
+    expect(page.locator("#channel-tally-list")).to_contain_text("Torg, stånd eller evenemang")
+    totals = api_get(base, server["staff"], f"/campaigns/{campaign}/totals")
+    assert totals["channels"]["stall"] == {"conversations": 6, "declined": 2, "members": 1}
+    page.goto(f"/admin#/kampanj?id={campaign}&ak=ale")
+    expect(page.locator("#campaign-channels")).to_contain_text("6 samtal vid torg och stånd")
+    page.context.close()
