@@ -11,6 +11,7 @@ Run: .venv/bin/python -m bench.campaign_insights [--backend sqlite|postgresql|bo
 import argparse
 import asyncio
 import json
+import os
 import random
 import time
 import uuid
@@ -138,6 +139,30 @@ async def time_requests(
     return body
 
 
+def in_process(url: str, campaign: int, ak: str, district: int, requests: int) -> list[str]:
+    """insights() itself: wall time and this process's CPU time (on a shared machine the CPU
+    time says what the work costs; the wall time adds the wait for a core)."""
+    engine = make_engine(url)
+    lines = []
+    with Session(engine) as session:
+        for name, scope in (
+            ("distrikt", {}),
+            (f"AK {ak}", {"ak": ak}),
+            ("district", {"district_id": district}),
+        ):
+            wall: list[float] = []
+            cpu: list[float] = []
+            for _ in range(requests):
+                w, c = time.perf_counter(), time.process_time()
+                insights(session=session, campaign_id=campaign, **scope)  # type: ignore[arg-type]
+                wall.append((time.perf_counter() - w) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
+            lines.append(f"  {name:12s} wall {percentiles(wall)}")
+            lines.append(f"  {'':12s} CPU  {percentiles(cpu)}")
+    engine.dispose()
+    return lines
+
+
 def run(backend: str, n_logs: int, requests: int) -> None:
     with fresh_database(backend) as url:
         campaign, token, ak, district, seconds = fill(url, n_logs)
@@ -146,15 +171,21 @@ def run(backend: str, n_logs: int, requests: int) -> None:
             f"AK {ak}": f"/api/campaigns/{campaign}/insights?ak={ak}",
             "district": f"/api/campaigns/{campaign}/insights?district_id={district}",
         }
+        local = in_process(url, campaign, ak, district, requests)
         lines = []
         with uvicorn_server(url) as (base, _pid):
             for name, path in scopes.items():
                 samples: list[float] = []
                 asyncio.run(time_requests(base, token, path, requests, samples))
                 lines.append(f"  {name:12s} {percentiles(samples)}")
+    load = os.getloadavg()[0]
     print(
         f"{backend:10s} {n_logs} campaign logs (filled in {seconds:.0f} s), "
-        f"{requests} requests per scope:\n" + "\n".join(lines),
+        f"{requests} requests per scope, load average {load:.1f}:\n"
+        "GET /api/campaigns/{id}/insights over HTTP:\n"
+        + "\n".join(lines)
+        + "\ninsights() in process:\n"
+        + "\n".join(local),
         flush=True,
     )
 
