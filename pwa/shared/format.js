@@ -1,5 +1,5 @@
 // Imported by both apps: the phone (pwa/js/ui.js, pwa/js/home.js) and the staff pages
-// (pwa/admin/charts.js, organiser.js, staff.js). Swedish number formats.
+// (pwa/admin/campaigns.js, charts.js, organiser.js, staff.js). Swedish number formats.
 
 const number = new Intl.NumberFormat("sv-SE");
 const percent = new Intl.NumberFormat("sv-SE", { style: "percent", maximumFractionDigits: 0 });
