@@ -349,7 +349,7 @@ async function channelTallies(ak, y) {
   const form = h("form", { class: "card" }, field("Var", channel, "Skriv aldrig ut arbetsplatsens eller platsens namn."),
     field("Datum", day), field("Kampanj", campaign),
     h("div", { class: "grid" }, field("Samtal", conv), field("Nej tack", declined), field("Nya medlemmar", members)), error,
-    h("button", { type: "submit", class: "primary" }, "Spara räkningen från arbetsplats eller torg"));
+    h("button", { type: "submit", class: "primary" }, "Spara för arbetsplats eller torg"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!day.value) return showError(error, new Error("Välj ett datum."));

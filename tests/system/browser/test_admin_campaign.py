@@ -204,7 +204,7 @@ def test_an_organiser_enters_a_stall_tally_and_the_campaign_counts_it(
     section.get_by_label("Samtal", exact=True).fill("6")
     section.get_by_label("Nej tack").fill("2")
     section.get_by_label("Nya medlemmar").fill("1")
-    section.get_by_role("button", name="Spara räkningen från arbetsplats eller torg").click()
+    section.get_by_role("button", name="Spara för arbetsplats eller torg").click()
     expect(page.locator("#kanaler-saved")).to_contain_text("6 samtal")
     expect(page.locator("#channel-tally-list")).to_contain_text("Torg, stånd eller evenemang")
     totals = api_get(base, server["staff"], f"/campaigns/{campaign}/totals")
