@@ -31,7 +31,12 @@ const weekNumber = (iso) => {
 
 export async function campaignsPage(me) {
   const campaigns = await api("/campaigns");
-  const scope = me.role === "staff" ? "" : `&ak=${encodeURIComponent(me.aks[0] || "")}`;
+  // An organiser opens a campaign at the first of their AKs that it covers.
+  const scope = (c) => {
+    if (me.role === "staff") return "";
+    const ak = c.aks ? me.aks.find((a) => c.aks.includes(a)) : me.aks[0];
+    return `&ak=${encodeURIComponent(ak || "")}`;
+  };
   return h("div", {},
     h("h1", {}, "Kampanjer"),
     h("p", {}, me.role === "staff"
@@ -40,7 +45,7 @@ export async function campaignsPage(me) {
     me.role === "staff" ? h("p", {}, h("a", { href: "#/kampanj-ny", class: "button primary" }, "Ny kampanj")) : "",
     campaigns.length
       ? h("ul", { class: "plain campaign-list", id: "campaigns" }, campaigns.map((c) => h("li", { "data-campaign-id": c.id },
-        h("a", { href: `#/kampanj?id=${c.id}${scope}` }, c.name),
+        h("a", { href: `#/kampanj?id=${c.id}${scope(c)}` }, c.name),
         ` ${day(c.starts_on)} – ${day(c.ends_on)}`,
         c.aks ? ` · ${c.aks.length} ${c.aks.length === 1 ? "arbetarekommun" : "arbetarekommuner"}` : " · alla arbetarekommuner",
         me.role === "staff" ? [" · ", h("a", { href: `#/kampanj-ny?id=${c.id}` }, `Ändra ${c.name}`)] : "")))
