@@ -110,7 +110,13 @@ def cpu_seconds(pid: int) -> float:
 def uvicorn_server(url: str, workers: int = 1, **env: str) -> Iterator[tuple[str, int]]:
     """The tests' launcher (tests/support/servers.py), with the benchmarks' production settings."""
     with servers.uvicorn_server(
-        url, workers=workers, KNACKA_SECRET_KEY=SECRET, KNACKA_ENVIRONMENT="production", **env
+        url,
+        workers=workers,
+        KNACKA_SECRET_KEY=SECRET,
+        KNACKA_ENVIRONMENT="production",
+        # Production refuses to start without it; the benchmarks' sessions are made directly.
+        KNACKA_REQUIRE_TOTP="true",
+        **env,
     ) as running:
         yield running
 

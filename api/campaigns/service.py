@@ -116,6 +116,15 @@ def get(*, session: Session, campaign_id: int) -> Campaign:
     return campaign
 
 
+def require_visible(*, session: Session, principal: Any, campaign_id: int) -> None:
+    """Another AK's campaign answers 404, as if it did not exist."""
+    if principal.is_staff:
+        return
+    mine = listed(session=session, ak_slugs=list(principal.aks))
+    if not any(c.id == campaign_id for c in mine):
+        raise NotFound("campaign_not_found", "No such campaign")
+
+
 def options_of(*, session: Session, campaign_ids: Sequence[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
     o = campaign_option_t.c

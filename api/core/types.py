@@ -50,4 +50,6 @@ OptionalAkSlug = Annotated[
     str | None, Query(max_length=40, pattern=SLUG_PATTERN, description="AK slug; all if left out")
 ]
 AkPath = Annotated[str, Path(max_length=40, pattern=SLUG_PATTERN)]
+# An optional district's id (a campaign's insights for one district).
+OptionalDistrict = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -12,7 +12,7 @@ employer, and carries no topics and no answer.
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field as PydanticField
 from pydantic import StringConstraints
@@ -20,7 +20,7 @@ from sqlalchemy import Column, false
 from sqlmodel import Field, SQLModel
 
 from api.core.db import UTCDateTime, utcnow
-from api.core.types import Label, Slug
+from api.core.types import MAX_ID, Label, Slug
 from api.models.base import STRICT
 
 GUIDE_MAX = 2000
@@ -97,6 +97,29 @@ class ChannelLog(SQLModel, table=True):
     voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     voided_by: int | None = Field(default=None, foreign_key="user_account.id")
     final: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # A paper tally's rows (source 'paper') name it, so voiding the tally voids them.
+    tally_id: int | None = Field(default=None, foreign_key="channel_tally.id", index=True)
+
+
+class ChannelTally(SQLModel, table=True):
+    """An organiser's paper counts for a workplace visit or a stall: an AK and a date, never a
+    place or an employer; each counted conversation becomes a channel_log row."""
+
+    __tablename__ = "channel_tally"
+    id: int | None = Field(default=None, primary_key=True)
+    ak_id: int = Field(foreign_key="ak.id", index=True)
+    channel: str = Field(max_length=16)
+    day: date
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    conversation: int = 0
+    declined: int = 0
+    new_members: int = 0
+    created_by: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    voided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    voided_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
 class ChannelCountDay(SQLModel, table=True):
@@ -167,6 +190,34 @@ class CampaignIn(SQLModel):
     goal: Annotated[int, PydanticField(ge=1, le=10_000_000)] | None = None
     guide: Annotated[str, StringConstraints(max_length=GUIDE_MAX, pattern=_GUIDE_PATTERN)] = ""
     question: QuestionIn | None = None
+
+
+MAX_CHANNEL_TALLY = 2000
+
+
+class ChannelTallyCreate(SQLModel):
+    model_config = STRICT
+    ak: Slug
+    channel: Literal["workplace", "stall"]
+    date: date
+    conversation: int = PydanticField(default=0, ge=0, le=MAX_CHANNEL_TALLY)
+    declined: int = PydanticField(default=0, ge=0, le=MAX_CHANNEL_TALLY)
+    new_members: int = PydanticField(default=0, ge=0, le=MAX_CHANNEL_TALLY)
+    campaign_id: int | None = PydanticField(default=None, ge=1, le=MAX_ID)
+
+
+class ChannelTallyPublic(SQLModel):
+    id: int
+    ak: str
+    channel: str
+    date: date
+    campaign_id: int | None
+    conversation: int
+    declined: int
+    new_members: int
+    created_by: int
+    created_at: datetime
+    voided_at: datetime | None
 
 
 class QuestionPublic(SQLModel):

@@ -39,6 +39,8 @@ _MOVED: tuple[tuple[str, str], ...] = (
     ("campaign", "created_by"),
     ("tally", "created_by"),
     ("tally", "voided_by"),
+    ("channel_tally", "created_by"),
+    ("channel_tally", "voided_by"),
     ("assignment", "created_by"),
     ("invite", "created_by"),
     ("shift", "created_by"),

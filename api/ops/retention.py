@@ -120,6 +120,7 @@ POLICY: tuple[Rule, ...] = (
         "final after 30 days: times to the hour; its author moves to the anonymous id on erasure",
     ),
     Rule("channel_count_day", "for good", "none: counts per AK, channel and day"),
+    Rule("channel_tally", "for good, as counts", "its author moves to the anonymous id on erasure"),
     Rule("campaign_count_week", "for good", "none: counts per campaign, district and week"),
     Rule("campaign_opinion_week", "for good", "none: counts per campaign, district, week, option"),
     Rule("member_register_change", "for good", "none: AK figures; its author moves on erasure"),

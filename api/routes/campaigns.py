@@ -5,9 +5,10 @@ from sqlalchemy import select
 
 from api.accounts import service as accounts
 from api.accounts.access import CurrentStaff, CurrentUser, SessionDep
-from api.campaigns import service
+from api.campaigns import insights, service
+from api.core.db import utcnow
 from api.core.errors import NotFound
-from api.core.types import MAX_ID, SLUG_PATTERN
+from api.core.types import MAX_ID, SLUG_PATTERN, OptionalAkSlug, OptionalDistrict
 from api.models.campaigns import CampaignIn, CampaignPublic
 from api.models.plan import Ak
 
@@ -17,12 +18,7 @@ CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _visible(session: Any, principal: Any, campaign_id: int) -> None:
-    """Another AK's campaign answers 404, as if it did not exist."""
-    if principal.is_staff:
-        return
-    mine = service.listed(session=session, ak_slugs=list(principal.aks))
-    if not any(c.id == campaign_id for c in mine):
-        raise NotFound("campaign_not_found", "No such campaign")
+    service.require_visible(session=session, principal=principal, campaign_id=campaign_id)
 
 
 @router.post("/campaigns", status_code=status.HTTP_201_CREATED)
@@ -81,3 +77,25 @@ def campaign_totals(
             raise NotFound("ak_not_found", "No such AK")
         ak_id = found.id
     return service.totals(session=session, campaign_id=campaign_id, ak_id=ak_id)
+
+
+@router.get("/campaigns/{campaign_id}/insights")
+def campaign_insights(
+    campaign_id: CampaignId,
+    session: SessionDep,
+    principal: CurrentUser,
+    ak: OptionalAkSlug = None,
+    district_id: OptionalDistrict = None,
+) -> dict[str, Any]:
+    """Topics, answers and weeks for the distrikt, an AK or a district; below AK level the
+    opinions are shown only above the threshold (api/totals/suppression.py)."""
+    ak = insights.authorised_scope(
+        session=session,
+        principal=principal,
+        campaign_id=campaign_id,
+        ak=ak,
+        district_id=district_id,
+    )
+    return insights.insights(
+        session=session, campaign_id=campaign_id, ak=ak, district_id=district_id, now=utcnow()
+    )

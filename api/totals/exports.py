@@ -6,6 +6,7 @@ user; the per-district and per-week tables only cover AKs the caller organises (
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -40,29 +41,43 @@ def _csv_cell(value: Any) -> Any:
     return "" if value is None else neutralised(value)
 
 
-def to_csv(year: int, tables: dict[str, list[list[Any]]]) -> bytes:
-    """UTF-8 with BOM and `;`: opens straight in Excel or LibreOffice set to Swedish.
+Section = tuple[str, str, tuple[str, ...] | list[str]]  # (key, title, headers)
 
-    Three sections, each a title row, a header row and its rows, separated by an empty row.
-    """
+
+def to_csv(year: int, tables: dict[str, list[list[Any]]]) -> bytes:
+    """UTF-8 with BOM and `;`: opens straight in Excel or LibreOffice set to Swedish."""
+    return sections_csv(f"Knacka – resultat {year}", SECTIONS, tables)
+
+
+def to_xlsx(year: int, tables: dict[str, list[list[Any]]]) -> bytes:
+    """One sheet per table; the header row bold, shares formatted as per cent."""
+    return sections_xlsx(f"Knacka – resultat {year}", SECTIONS, tables)
+
+
+def sections_csv(
+    title: str, sections: Sequence[Section], tables: dict[str, list[list[Any]]]
+) -> bytes:
+    """The sections, each a title row, a header row and its rows, separated by an empty row."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([f"Knacka – resultat {year}"])
-    for key, title, headers in SECTIONS:
+    writer.writerow([neutralised(title)])
+    for key, name, headers in sections:
         writer.writerow([])
-        writer.writerow([neutralised(title)])
+        writer.writerow([neutralised(name)])
         writer.writerow([neutralised(h) for h in headers])
         writer.writerows([_csv_cell(v) for v in row] for row in tables[key])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(year: int, tables: dict[str, list[list[Any]]]) -> bytes:
-    """One sheet per table; the header row bold, shares formatted as per cent."""
+def sections_xlsx(
+    title: str, sections: Sequence[Section], tables: dict[str, list[list[Any]]]
+) -> bytes:
+    """One sheet per section; the header row bold, shares ("Andel …") formatted as per cent."""
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
-    for key, title, headers in SECTIONS:
-        sheet = book.create_sheet(title)
-        sheet.append(headers)
+    for key, name, headers in sections:
+        sheet = book.create_sheet(name)
+        sheet.append(list(headers))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in tables[key]:
@@ -77,7 +92,7 @@ def to_xlsx(year: int, tables: dict[str, list[list[Any]]]) -> bytes:
                 for cell in sheet[letter][1:]:
                     cell.number_format = "0.0%"
         sheet.freeze_panes = "A2"
-    book.properties.title = f"Knacka – resultat {year}"
+    book.properties.title = title
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -334,12 +334,22 @@ def share_passed(*, session: Session, year: int, now: datetime) -> tuple[float, 
         first, last = max(span[0], first_y), min(span[1], last_y)
     else:
         first, last = first_y, last_y
-    today = stockholm_today(now)
+    return share_of_period(first, last, stockholm_today(now)), first, last
+
+
+def share_of_period(first: date, last: date, today: date) -> float:
+    """THE pace rule's clock: the share of the period's days that has passed, today counted."""
     if today < first:
-        return 0.0, first, last
+        return 0.0
     if today > last:
-        return 1.0, first, last
-    return ((today - first).days + 1) / ((last - first).days + 1), first, last
+        return 1.0
+    return ((today - first).days + 1) / ((last - first).days + 1)
+
+
+def on_pace(count: int, goal: int, share: float) -> tuple[int, bool]:
+    """THE pace rule: on track when the count reaches the goal times the share passed."""
+    expected = goal * share
+    return round(expected), count >= expected
 
 
 def pace(*, session: Session, year: int, now: datetime) -> dict[str, Any]:
@@ -358,13 +368,13 @@ def pace(*, session: Session, year: int, now: datetime) -> dict[str, Any]:
     ak_ids = {a.slug: a.id for a in session.execute(ak_t.select())}
 
     def judged(row: dict[str, Any], register_net: int) -> dict[str, Any]:
-        expected_c = row["conversation_goal"] * share
-        expected_m = row["member_goal"] * share
+        expected_c, on_track_c = on_pace(row["conversations"], row["conversation_goal"], share)
+        expected_m, on_track_m = on_pace(row["members"], row["member_goal"], share)
         return row | {
-            "conversations_expected": round(expected_c),
-            "conversations_on_track": row["conversations"] >= expected_c,
-            "members_expected": round(expected_m),
-            "members_on_track": row["members"] >= expected_m,
+            "conversations_expected": expected_c,
+            "conversations_on_track": on_track_c,
+            "members_expected": expected_m,
+            "members_on_track": on_track_m,
             "member_register_net": register_net,
         }
 

@@ -30,6 +30,18 @@ const MESSAGES = {
   successor_confirmed: "Ersättaren är redan bekräftad.",
   payload_too_large: "Filen är för stor (högst 1 MB).",
   network: "Ingen kontakt med servern. Försök igen om en stund.",
+  invalid_period: "Kampanjen måste sluta samma dag som den börjar eller senare.",
+  unknown_ak: "Välj bara arbetarekommuner som finns.",
+  unknown_topic: "Välj bara ämnen som finns i listan.",
+  duplicate_option: "Svarsalternativen måste vara olika.",
+  question_in_use: "Svarsalternativen går inte att ändra när loggar redan har svar.",
+  campaign_not_found: "Kampanjen finns inte.",
+  district_not_found: "Valdistriktet finns inte i den arbetarekommunen.",
+  topic_exists: "Det ämnet finns redan. Välj det i listan.",
+  campaign_not_applicable: "Kampanjen gäller inte den arbetarekommunen eller det datumet.",
+  invalid_tally: "Räkningen går inte ihop: nya medlemmar kan bara komma ur samtal.",
+  empty_tally: "Skriv in minst ett samtal eller nej tack.",
+  invalid_date: "Välj ett datum som har varit.",
 };
 
 // An error as the pages show it: the Swedish words for its code, else the server's text.

@@ -5,6 +5,7 @@ import { api, clearToken, getToken, setToken } from "./api.js";
 import { needsNotice, noticeView } from "./notice.js";
 import { errorLine, field, showError, svgImageUrl } from "./dom.js";
 import { liveTotals } from "./live.js";
+import * as campaigns from "./campaigns.js";
 import * as organiser from "./organiser.js";
 import * as plan from "./plan.js";
 import * as shifts from "./shifts.js";
@@ -149,10 +150,10 @@ function routes() {
   if (!me) return [];
   const list = [];
   if (me.role === "staff") {
-    list.push(["#/oversikt", "Översikt"], ["#/ak", "Arbetarekommun"], ["#/mal", "Mål"],
+    list.push(["#/oversikt", "Översikt"], ["#/ak", "Arbetarekommun"], ["#/kampanjer", "Kampanjer"], ["#/mal", "Mål"],
       ["#/distrikt", "Valdistrikt"], ["#/plan", "Planen"], ["#/organisatorer", "Organisatörer"], ["#/granska", "Granska loggar"], ["#/logg", "Logg"]);
   } else {
-    list.push(["#/ak", "Min arbetarekommun"], ["#/granska", "Granska loggar"]);
+    list.push(["#/ak", "Min arbetarekommun"], ["#/kampanjer", "Kampanjer"], ["#/granska", "Granska loggar"]);
   }
   list.push(["#/pass", "Knackpass"]);
   list.push(["#/rapport", "Årsrapport"], ["#/sakerhet", "Säkerhet"]);
@@ -220,6 +221,9 @@ async function render() {
     "#/logg": staff.audit,
     "#/rapport": staff.report,
     "#/ak": organiser.akPage,
+    "#/kampanjer": campaigns.campaignsPage,
+    "#/kampanj": campaigns.campaignPage,
+    "#/kampanj-ny": me.role === "staff" ? campaigns.campaignForm : null,
     "#/blankett": organiser.tallySheet,
     "#/pass": shifts.shiftsPage,
     "#/passlapp": shifts.shiftSheet,

@@ -74,13 +74,14 @@ export async function akPage(me, { live }) {
 
   return h("div", {}, h("h1", {}, ak.name), picker,
     h("nav", { class: "jump", "aria-label": "På sidan" }, h("ul", {},
-      [["#framsteg", "Framsteg"], ["#var-knacka", "Var knackar vi nu?"], ["#inbjudan", "Bjud in"], ["#volontarer", "Volontärer"], ["#uppdrag", "Uppdrag"], ["#papper", "Papperslista"]]
+      [["#framsteg", "Framsteg"], ["#var-knacka", "Var knackar vi nu?"], ["#inbjudan", "Bjud in"], ["#volontarer", "Volontärer"], ["#uppdrag", "Uppdrag"], ["#papper", "Papperslista"], ["#kanaler", "Arbetsplats och torg"]]
         .map(([href, label]) => h("li", {}, h("a", { href: `#/ak?ak=${ak.slug}`, "data-target": href, on: { click: (e) => { e.preventDefault(); document.querySelector(href).scrollIntoView(); } } }, label))))),
     h("section", { id: "framsteg", "aria-labelledby": "h-progress" }, h("h2", { id: "h-progress" }, `Framsteg ${y}`), progressBox),
     h("section", { id: "inbjudan", "aria-labelledby": "h-invite" }, h("h2", { id: "h-invite" }, "Bjud in volontärer"), await invites(ak)),
     h("section", { id: "volontarer", "aria-labelledby": "h-vol" }, h("h2", { id: "h-vol" }, "Volontärer"), volunteerList(volunteers)),
     h("section", { id: "uppdrag", "aria-labelledby": "h-assign" }, h("h2", { id: "h-assign" }, "Uppdrag: vem knackar var"), await assignments(ak, districts, volunteers)),
-    h("section", { id: "papper", "aria-labelledby": "h-tally" }, h("h2", { id: "h-tally" }, "Papperslista: för in en räkning"), await tallies(ak, districts, y)));
+    h("section", { id: "papper", "aria-labelledby": "h-tally" }, h("h2", { id: "h-tally" }, "Papperslista: för in en räkning"), await tallies(ak, districts, y)),
+    h("section", { id: "kanaler", "aria-labelledby": "h-channels" }, h("h2", { id: "h-channels" }, "Arbetsplats och torg: för in en räkning"), await channelTallies(ak, y)));
 }
 
 async function progress(ak, y) {
@@ -336,6 +337,56 @@ async function tallies(ak, districts, y) {
     list.filter((t) => !t.voided_at).map((t) => h("li", {},
       `${t.date}, ${names[t.district_id] || "valdistrikt"}: ${tallyWords(t)} `,
       h("button", { type: "button", "aria-label": `Stryk räkningen ${t.date}, ${names[t.district_id] || "valdistrikt"}`, on: { click: () => strike(t) } }, "Stryk")))));
+}
+
+// Workplace visits and stalls: an AK and a date, never a place or an employer (what is said at
+// a workplace can reveal union membership). Counted beside Bilaga 1, new members as recruits.
+const CHANNELS = { workplace: "Arbetsplatsbesök", stall: "Torg, stånd eller evenemang" };
+const channelWords = (t) => `${n(t.conversation, "samtal", "samtal")}, ${fmt(t.declined)} nej tack, ${n(t.new_members, "ny medlem", "nya medlemmar")}`;
+
+async function channelTallies(ak, y) {
+  const [list, campaigns] = await Promise.all([api(`/channel-tallies?ak=${ak.slug}&year=${y}`), api("/campaigns")]);
+  const mine = campaigns.filter((c) => c.aks === null || c.aks.includes(ak.slug));
+  const channel = h("select", { name: "channel" }, Object.entries(CHANNELS).map(([v, label]) => h("option", { value: v }, label)));
+  const day = h("input", { type: "date", name: "channel-date", value: isoToday() });
+  const campaign = h("select", { name: "channel-campaign" }, h("option", { value: "" }, "Ingen kampanj"),
+    mine.map((c) => h("option", { value: c.id }, c.name)));
+  const number = (name) => h("input", { type: "number", min: 0, max: 2000, value: 0, name, inputmode: "numeric" });
+  const conv = number("channel-conversation");
+  const declined = number("channel-declined");
+  const members = number("channel-new-members");
+  const error = errorLine();
+  const form = h("form", { class: "card" }, field("Var", channel, "Skriv aldrig ut arbetsplatsens eller platsens namn."),
+    field("Datum", day), field("Kampanj", campaign),
+    h("div", { class: "grid" }, field("Samtal", conv), field("Nej tack", declined), field("Nya medlemmar", members)), error,
+    h("button", { type: "submit", class: "primary" }, "Spara för arbetsplats eller torg"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!day.value) return showError(error, new Error("Välj ett datum."));
+    const body = {
+      ak: ak.slug, channel: channel.value, date: day.value,
+      conversation: Number(conv.value || 0), declined: Number(declined.value || 0), new_members: Number(members.value || 0),
+    };
+    if (campaign.value) body.campaign_id = Number(campaign.value);
+    try {
+      await api("/channel-tallies", { method: "POST", body });
+      showError(error, null);
+      reloadWith("kanaler", `Räkningen är sparad: ${CHANNELS[body.channel]} ${day.value}, ${channelWords(body)}.`);
+    } catch (err) { showError(error, err); }
+  });
+  const strike = async (t) => {
+    const what = `${t.date}, ${CHANNELS[t.channel]}`;
+    const yes = await confirmAction({
+      title: "Stryka räkningen?", text: `Räkningen ${what} (${channelWords(t)}) räknas inte längre i siffrorna.`, yes: "Stryk räkningen",
+    });
+    if (!yes) return;
+    await api(`/channel-tallies/${t.id}/void`, { method: "POST" });
+    reloadWith("kanaler", `Räkningen ${what} är struken.`);
+  };
+  return h("div", {}, form, noticeLine("kanaler"), h("ul", { class: "plain", id: "channel-tally-list" },
+    list.filter((t) => !t.voided_at).map((t) => h("li", { "data-tally-id": t.id },
+      `${t.date}, ${CHANNELS[t.channel]}: ${channelWords(t)} `,
+      h("button", { type: "button", "aria-label": `Stryk räkningen ${t.date}, ${CHANNELS[t.channel]}`, on: { click: () => strike(t) } }, "Stryk")))));
 }
 
 export async function tallySheet(me) {

@@ -169,7 +169,7 @@ export async function goals() {
     h("p", {}, "Samtalsmålet är Bilaga 1, medlemsmålet netto är Bilaga 2. Ändringen syns direkt på översikten."),
     h("div", { class: "scroll" }, h("table", { class: "figures" },
       h("thead", {}, h("tr", {}, ["Arbetarekommun", "Samtal", "Nya medlemmar netto", ""].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, rows))), registerForm(aks, year), campaignForm(year));
+      h("tbody", {}, rows))), registerForm(aks, year), campaignLink());
 }
 
 function registerForm(aks, year) {
@@ -196,45 +196,10 @@ function registerForm(aks, year) {
 }
 
 // Campaigns replace the per-year campaign period: pace follows the year's campaigns for all AKs.
-function campaignForm(year) {
-  const name = h("input", { type: "text", name: "campaign-name", maxlength: 80 });
-  const from = h("input", { type: "date", name: "campaign-start", min: `${year}-01-01`, max: `${year}-12-31` });
-  const to = h("input", { type: "date", name: "campaign-end", min: `${year}-01-01`, max: `${year}-12-31` });
-  const guide = h("textarea", { name: "campaign-guide", maxlength: 2000, rows: 5 });
-  const question = h("input", { type: "text", name: "campaign-question", maxlength: 80 });
-  const options = h("textarea", { name: "campaign-options", rows: 4 });
-  const error = errorLine();
-  const done = h("p", { role: "status" });
-  const list = h("ul", {});
-  const refresh = async () => {
-    const campaigns = await api("/campaigns");
-    list.replaceChildren(...campaigns.map((c) => h("li", {}, `${c.name}: ${dateText(c.starts_on)} – ${dateText(c.ends_on)}`)));
-  };
-  const form = h("form", { class: "card" }, h("h2", {}, "Kampanjer"),
-    h("p", {}, "Takten räknas mot årets kampanjer, annars mot hela året. En kampanj gäller alla AK."),
-    list,
-    field("Namn", name), field("Första dag", from), field("Sista dag", to),
-    field("Samtalsstöd (frivillig, högst 2 000 tecken)", guide),
-    field("Kampanjfråga (frivillig)", question),
-    field("Svarsalternativ, ett per rad (2–6; inget om hälsa, religion, ursprung eller facket)", options),
-    error, done,
-    h("button", { type: "submit", class: "primary" }, "Skapa kampanjen"));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (!name.value.trim()) return showError(error, new Error("Skriv kampanjens namn."));
-    if (!from.value || !to.value) return showError(error, new Error("Välj första och sista dag."));
-    const body = { name: name.value.trim(), starts_on: from.value, ends_on: to.value, guide: guide.value };
-    const answers = options.value.split("\n").map((o) => o.trim()).filter(Boolean);
-    if (question.value.trim()) body.question = { text: question.value.trim(), options: answers };
-    try {
-      await api("/campaigns", { method: "POST", body });
-      showError(error, null);
-      done.textContent = "Kampanjen är skapad.";
-      await refresh();
-    } catch (err) { showError(error, err); }
-  });
-  refresh().catch((err) => showError(error, err));
-  return form;
+function campaignLink() {
+  return h("div", { class: "card" }, h("h2", {}, "Kampanjer"),
+    h("p", {}, "Takten räknas mot årets kampanjer för alla arbetarekommuner, annars mot hela året. ",
+      h("a", { href: "#/kampanjer" }, "Kampanjerna"), " har egna mål, frågor och insikter."));
 }
 
 // --- Districts ----------------------------------------------------------------------------
@@ -365,6 +330,9 @@ const AUDIT_ACTION = {
   "audit.read": "Läste åtkomstloggen",
   "campaign.create": "Skapade kampanj",
   "campaign.update": "Ändrade kampanj",
+  "channel_tallies.list": "Läste blanketter från arbetsplatser och torg",
+  "channel_tally.create": "Förde in blankett från arbetsplats eller torg",
+  "channel_tally.void": "Strök blankett från arbetsplats eller torg",
   "district.create": "Lade till valdistrikt",
   "district.successors": "Bekräftade efterträdare till valdistrikt",
   "district.update": "Ändrade valdistrikt",

@@ -1,5 +1,6 @@
 // Imported by both apps: the phone (pwa/js/ui.js, pwa/js/home.js) and the staff pages
-// (pwa/admin/api.js, charts.js, organiser.js, shifts.js, staff.js). Swedish number formats and waits.
+// (pwa/admin/api.js, campaigns.js, charts.js, organiser.js, shifts.js, staff.js). Swedish number
+// formats and waits.
 
 const number = new Intl.NumberFormat("sv-SE");
 const percent = new Intl.NumberFormat("sv-SE", { style: "percent", maximumFractionDigits: 0 });

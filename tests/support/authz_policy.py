@@ -272,6 +272,41 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/tallies/{tally_id}/void"): Policy(
         managers_reaching(), prepare=lambda ctx: _a_tally(ctx)
     ),
+    # Paper tallies of workplace visits and stalls: an AK and a date; a campaign of another
+    # AK is refused as a missing one is (the campaign rule's own code).
+    ("POST", "/api/channel-tallies"): Policy(
+        managers_reaching(201),
+        body={
+            "ak": OWN_AK,
+            "channel": "workplace",
+            "date": "2026-05-14",
+            "conversation": 3,
+            "campaign_id": "{campaign_id}",
+        },
+        prepare=lambda ctx: {
+            "campaign_id": _campaign(ctx),
+            "foreign_campaign_id": _campaign(ctx, FOREIGN_AK),
+        },
+        cross_ak=(
+            CrossAk(
+                {
+                    "ak": OWN_AK,
+                    "channel": "stall",
+                    "date": "2026-05-14",
+                    "conversation": 3,
+                    "campaign_id": "{foreign_campaign_id}",
+                },
+                422,
+                "campaign_not_applicable",
+            ),
+        ),
+    ),
+    ("GET", "/api/channel-tallies"): Policy(
+        organisers_of_the_ak(), query={"ak": OWN_AK, "year": 2026}
+    ),
+    ("POST", "/api/channel-tallies/{tally_id}/void"): Policy(
+        managers_reaching(), prepare=lambda ctx: _a_channel_tally(ctx)
+    ),
     # Knackpass: the AK's members see its shifts; another AK's shift is 404, as if absent.
     ("POST", "/api/shifts"): Policy(
         organisers_of_the_ak(201),
@@ -394,6 +429,22 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/campaigns/{campaign_id}/totals"): Policy(
         statuses(401, 200, 200, 404, 200), prepare=lambda ctx: {"campaign_id": _campaign(ctx)}
     ),
+    # Insights of an AK: its organisers and staff (the distrikt as a whole: staff only).
+    ("GET", "/api/campaigns/{campaign_id}/insights"): Policy(
+        statuses(401, 403, 200, 403, 200),
+        query={"ak": OWN_AK},
+        prepare=lambda ctx: {"campaign_id": _campaign(ctx)},
+    ),
+    ("GET", "/api/exports/campaigns/{campaign_id}/insights.csv"): Policy(
+        statuses(401, 403, 200, 403, 200),
+        query={"ak": OWN_AK},
+        prepare=lambda ctx: {"campaign_id": _campaign(ctx)},
+    ),
+    ("GET", "/api/exports/campaigns/{campaign_id}/insights.xlsx"): Policy(
+        statuses(401, 403, 200, 403, 200),
+        query={"ak": OWN_AK},
+        prepare=lambda ctx: {"campaign_id": _campaign(ctx)},
+    ),
     # Staff edit the plan: goals per AK and year, and districts.
     ("PUT", "/api/goals/{ak}/{year}"): Policy(
         staff_only(),
@@ -462,8 +513,8 @@ def _target_volunteer_and_district(ctx: Any) -> tuple[int, int]:
         return user.id, district.id
 
 
-def _campaign(ctx: Any) -> int:
-    """A campaign for the own AK only."""
+def _campaign(ctx: Any, ak_slug: str = OWN_AK) -> int:
+    """A campaign for the own AK only (or for another AK only)."""
     from datetime import date
 
     from sqlmodel import Session, select
@@ -472,9 +523,9 @@ def _campaign(ctx: Any) -> int:
     from api.models.plan import Ak
 
     with Session(ctx.db) as session:
-        ak = session.exec(select(Ak).where(Ak.slug == OWN_AK)).one()
+        ak = session.exec(select(Ak).where(Ak.slug == ak_slug)).one()
         campaign = Campaign(
-            name="Ales kampanj",
+            name=f"Kampanj för {ak_slug}",
             starts_on=date(2026, 5, 1),
             ends_on=date(2026, 5, 31),
             all_aks=False,
@@ -611,6 +662,42 @@ def _a_flag(ctx: Any) -> dict[str, Any]:
         session.commit()
     day = stockholm_day(datetime.fromtimestamp(minute * 60, UTC))
     return {"key": f"burst-{user_id}-{district_id}-{day:%Y%m%d}"}
+
+
+def _a_channel_tally(ctx: Any) -> dict[str, Any]:
+    from datetime import UTC, date, datetime
+
+    from sqlmodel import Session
+
+    from api.accounts.access import Principal
+    from api.accounts.sessions import SessionFacts
+    from api.door_logs.tallies import create_channel_tally
+    from api.models.accounts import User
+    from api.models.campaigns import ChannelTallyCreate
+
+    with Session(ctx.db) as session:
+        staff = User(name="Stab", role="staff")
+        session.add(staff)
+        session.flush()
+        assert staff.id is not None
+        facts = SessionFacts(
+            session_id=0,
+            user_id=staff.id,
+            name=staff.name,
+            role="staff",
+            totp_pending=False,
+            aks=[],
+        )
+        tally = create_channel_tally(
+            session=session,
+            principal=Principal(facts=facts, db=session),
+            body=ChannelTallyCreate(
+                ak=OWN_AK, channel="stall", date=date(2026, 3, 14), conversation=2
+            ),
+            now=datetime.now(UTC),
+        )
+        session.commit()
+        return {"tally_id": tally.id}
 
 
 def _a_tally(ctx: Any) -> dict[str, Any]:

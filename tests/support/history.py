@@ -21,8 +21,8 @@ class History:
 
 
 def build_history(client: TestClient, make_user: MakeUser, staff: Person) -> History:
-    """Two volunteers and an organiser in Ale: logs with topics, a void, a tally, an
-    assignment and an invite, and audited reads of people."""
+    """Two volunteers and an organiser in Ale: logs with topics, a void, a tally (and a stall's
+    tally), an assignment and an invite, and audited reads of people."""
     organiser = make_user("organiser", aks=["ale"], name="Olga Organisatör")
     volunteers = [
         make_user("volunteer", aks=["ale"], name=name) for name in ("Vera Volontär", "Ville Vän")
@@ -47,6 +47,10 @@ def build_history(client: TestClient, make_user: MakeUser, staff: Person) -> His
         "not_home": 2,
     }
     assert client.post("/api/tallies", json=tally, headers=organiser.headers).status_code == 201
+    stall = {"ak": "ale", "channel": "stall", "date": stockholm_today().isoformat()}
+    stall |= {"conversation": 3, "declined": 1, "new_members": 1}
+    made = client.post("/api/channel-tallies", json=stall, headers=organiser.headers)
+    assert made.status_code == 201, made.text
     assert client.post("/api/invites", json={"ak": "ale"}, headers=organiser.headers).is_success
     for person in volunteers:
         assert client.get(f"/api/users/{person.id}", headers=organiser.headers).is_success
