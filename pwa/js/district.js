@@ -75,6 +75,8 @@ export function renderDistrict(app, districtId) {
   async function log(outcome, tappedAt) {
     if (busy) return;
     busy = true;
+    // Marked on the buttons while a log is being stored: a second tap then is ignored.
+    grid.dataset.busy = "true";
     try {
       await finishQuickStep();
       const entry = {
@@ -101,6 +103,7 @@ export function renderDistrict(app, districtId) {
       if (isConversation) openQuickStep(entry, campaign);
     } finally {
       busy = false;
+      delete grid.dataset.busy;
     }
   }
 

@@ -134,8 +134,11 @@ def tap(page: Page, outcome_label: str) -> None:
     """Taps one of the four big buttons; waits until the log is stored on the phone."""
     before = page.locator("#shift-count").get_attribute("data-doors")
     page.get_by_role("button", name=outcome_label, exact=True).click()
+    # Stored, and the buttons take the next tap (a tap while one is stored is ignored).
     page.wait_for_function(
-        "b => document.querySelector('#shift-count').dataset.doors !== b", arg=before
+        "b => document.querySelector('#shift-count').dataset.doors !== b"
+        " && !document.querySelector('.outcomes').dataset.busy",
+        arg=before,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from api.core.config import REPO_ROOT
 from tests.support.admin_pages import axe_violations as admin_axe
@@ -245,12 +245,12 @@ def test_staff_set_when_reminders_go_out(server: KnackaServer, browser: Browser)
     assert hours.input_value() == "24, 1"  # the defaults
     hours.fill("48; 1,5")
     page.get_by_role("button", name="Spara påminnelserna").click()
-    assert page.locator("#lead-saved").inner_text(timeout=10_000) == (
+    expect(page.locator("#lead-saved")).to_have_text(
         "Sparat. Påminnelser 48 h och 1,5 h före passet."
     )
     assert server.api("GET", "/api/push/key")["lead_minutes"] == [2880, 90]
     hours.fill("0")
     page.get_by_role("button", name="Spara påminnelserna").click()
-    assert "Skriv upp till tre tider" in page.get_by_role("alert").inner_text()
+    expect(page.get_by_role("alert")).to_contain_text("Skriv upp till tre tider")
     assert server.api("GET", "/api/push/key")["lead_minutes"] == [2880, 90]
     page.context.close()
