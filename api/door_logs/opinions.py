@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Table, delete, select
 from sqlmodel import Session, SQLModel
 
+from api import models  # noqa: F401  (registers every table: the lookups below need them)
 from api.core.sql import dialect_of, execute, values_clause
 
 TOPIC = "topic"
