@@ -136,11 +136,17 @@ def source(group: int, n: int) -> str:
     return f"127.{group}.{n // 250}.{n % 250 + 2}"
 
 
-def a_door(district: int) -> dict[str, Any]:
+# A person's doors 7 s apart on the phone's clock (at most 9 in a minute): the server refuses
+# more than 10 in a minute of one person's logs (api/door_logs/plausibility.py), so each
+# simulated phone (and the probe) dates its k-th door 7·k s before its own start.
+SPACING = timedelta(seconds=7)
+
+
+def a_door(district: int, occurred_at: datetime) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
         "district_id": district,
-        "occurred_at": (datetime.now(UTC) - timedelta(seconds=5)).isoformat(),
+        "occurred_at": occurred_at.isoformat(),
         "outcome": "conversation",
         "topics": ["skola"],
         "new_member": False,
@@ -154,6 +160,7 @@ class Tally:
     stored: int = 0
     syncs: list[float] = field(default_factory=list)
     failures: int = 0
+    refused: int = 0  # items the server refused for good (it answers 200 with a status each)
     failed: dict[int, int] = field(default_factory=dict)  # status (0: no answer) → syncs
     probe_acks: list[float] = field(default_factory=list)
     events: list[int] = field(default_factory=list)  # per dashboard
@@ -165,18 +172,22 @@ async def phone(spec: dict[str, Any], n: int, tally: Tally, start: float, end: f
     me = spec["phones"][n]
     client = Client(spec["port"], me["token"], source(10, n))
     outbox: list[dict[str, Any]] = []
+    anchor, k = datetime.now(UTC) - timedelta(seconds=5), 0
     next_door = start + random.uniform(0, DOOR_EVERY)
     while True:
         now = time.monotonic()
         while next_door <= min(now, end):  # the doors knocked while the last sync ran
-            outbox.append(a_door(random.choice(me["districts"])))
+            outbox.append(a_door(random.choice(me["districts"]), anchor - k * SPACING))
+            k += 1
             tally.offered += 1
             next_door += random.uniform(DOOR_EVERY - 1, DOOR_EVERY + 1)
         if outbox:
             batch = outbox[:50]
             sent = time.monotonic()
             try:
-                status, _ = await client.post("/api/sync", json.dumps({"logs": batch}).encode())
+                status, answer = await client.post(
+                    "/api/sync", json.dumps({"logs": batch}).encode()
+                )
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 status = 0
                 await client.close()
@@ -185,8 +196,10 @@ async def phone(spec: dict[str, Any], n: int, tally: Tally, start: float, end: f
                 tally.syncs.append(answered - sent)
             if status == 200:
                 del outbox[: len(batch)]
+                results = json.loads(answer)["results"]
+                tally.refused += sum(r["status"] == "rejected" for r in results)
                 if answered <= end:
-                    tally.stored += len(batch)
+                    tally.stored += sum(r["status"] != "rejected" for r in results)
             else:
                 tally.failures += 1
                 tally.failed[status] = tally.failed.get(status, 0) + 1
@@ -201,11 +214,13 @@ async def phone(spec: dict[str, Any], n: int, tally: Tally, start: float, end: f
 async def probe(spec: dict[str, Any], tally: Tally, start: float, end: float) -> None:
     client = Client(spec["port"], spec["probe"]["token"], source(11, 0))
     at = start
+    anchor, k = datetime.now(UTC) - timedelta(seconds=5), 0
     while at < end:
         await asyncio.sleep(max(0.0, at - time.monotonic()))
-        body = json.dumps({"logs": [a_door(spec["probe"]["districts"][0])]}).encode()
-        status, _ = await client.post("/api/sync", body)
-        if status == 200:
+        door = a_door(spec["probe"]["districts"][0], anchor - k * SPACING)
+        k += 1
+        status, answer = await client.post("/api/sync", json.dumps({"logs": [door]}).encode())
+        if status == 200 and json.loads(answer)["results"][0]["status"] == "created":
             tally.probe_acks.append(time.monotonic())
         at += PROBE_EVERY
     await client.close()
@@ -273,6 +288,7 @@ async def evening(spec: dict[str, Any]) -> dict[str, Any]:
         "sync_ms": [percentile(syncs, p) * 1000 for p in (50, 95, 99)],
         "syncs": len(tally.syncs),
         "failures": tally.failures,
+        "refused": tally.refused,
         "failed_by_status": tally.failed,
         "events_per_dashboard_s": (sum(dashboard_events) / len(dashboard_events) / (wall1 - wall0))
         if dashboard_events
