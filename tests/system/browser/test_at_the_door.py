@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import MetaData, Table, select
 
 from tests.support.browser import (
@@ -95,7 +95,7 @@ def test_klar_is_in_reach_and_the_status_bar_says_waiting_in_amber(
     page.context.set_offline(True)
     tap(page, "Samtal")
     wait_until_waiting(page, 1)
-    assert page.locator("header.top").get_attribute("data-state") == "waiting"
+    expect(page.locator("header.top")).to_have_attribute("data-state", "waiting")
     done = page.locator("#quick-done").bounding_box()
     assert done is not None and done["y"] + done["height"] <= 844, done
     facts = page.locator(".chip-fact").first.evaluate("e => getComputedStyle(e).borderRadius")
@@ -107,7 +107,8 @@ def test_klar_is_in_reach_and_the_status_bar_says_waiting_in_amber(
     page.locator("#quick-done").click()
     page.context.set_offline(False)
     wait_until_waiting(page, 0)
-    assert page.locator("header.top").get_attribute("data-state") == "sent"
+    # The count and the bar's colour are drawn one after the other: wait for the colour too.
+    expect(page.locator("header.top")).to_have_attribute("data-state", "sent")
 
 
 def test_a_log_undone_from_the_recent_list_five_minutes_later_leaves_the_totals(
