@@ -130,7 +130,7 @@ def test_an_organiser_signs_in_invites_assigns_and_enters_a_tally(
     page.context.close()
 
 
-def test_a_volunteers_log_shows_on_the_staff_dashboard_within_a_second(
+def test_a_volunteers_log_shows_on_the_dashboard_at_once_and_later_ones_within_two_seconds(
     server: dict[str, Any], browser: Browser
 ):
     base = server["base"]
@@ -143,13 +143,15 @@ def test_a_volunteers_log_shows_on_the_staff_dashboard_within_a_second(
 
     sync(base, server["volunteer"], [log_now(district_id)])
     expect(cell).to_have_text(str(before + 1), timeout=1000)  # no reload, within a second
+    # Changes right after one that went out are coalesced into the next interval (about a
+    # second): the dashboard is never more than two seconds behind.
     sync(base, server["volunteer"], [log_now(district_id), log_now(district_id)])
-    expect(cell).to_have_text(str(before + 3), timeout=1000)
+    expect(cell).to_have_text(str(before + 3), timeout=2000)
     # Campaign days: the big-screen mode keeps following the stream.
     page.get_by_role("button", name="Storskärm").click()
     expect(page.locator("body")).to_have_class("big-screen")
     sync(base, server["volunteer"], [log_now(district_id)])
-    expect(cell).to_have_text(str(before + 4), timeout=1000)
+    expect(cell).to_have_text(str(before + 4), timeout=2000)
     no_csp_violations(page)
     page.context.close()
 
