@@ -374,25 +374,64 @@ const AUDIT_ACTION = {
 };
 
 export async function audit() {
-  const akNames = Object.fromEntries((await api("/aks")).map((a) => [a.slug, a.name]));
+  const aks = await api("/aks");
+  const akNames = Object.fromEntries(aks.map((a) => [a.slug, a.name]));
   const body = h("tbody", {});
   const more = h("button", { type: "button" }, "Visa äldre");
   let before = null;
+  let person = null;  // the id the list is filtered by, or null for everyone
   const load = async () => {
-    const events = await api(`/audit?limit=100${before ? `&before=${before}` : ""}`);
+    const filter = person ? `&user_id=${person}` : "";
+    const events = await api(`/audit?limit=100${before ? `&before=${before}` : ""}${filter}`);
     events.forEach((e) => body.append(h("tr", {}, h("td", {}, dateText(e.at)), h("td", {}, e.actor_id ?? "–"),
       h("td", {}, AUDIT_ACTION[e.action] || e.action), h("td", {}, e.target_user_id ?? ""), h("td", {}, akNames[e.ak] || e.ak || ""),
       h("td", {}, (e.detail ?? "").replace(/^(\d+) users?$/, (_, c) => `${c} ${c === "1" ? "person" : "personer"}`)))));
     before = events.length ? events[events.length - 1].id : before;
     more.hidden = events.length < 100;
+    if (!events.length && !body.children.length) body.append(h("tr", {}, h("td", { colspan: 6 }, "Inga händelser.")));
   };
   more.addEventListener("click", load);
   await load();
   return h("div", {}, h("h1", {}, "Logg över åtkomst"),
     h("p", {}, "Vem som läst eller ändrat uppgifter om personer, och när. Nyast först."),
+    personRights(aks, async (id) => { person = id; before = null; body.replaceChildren(); await load(); }),
     h("div", { class: "scroll" }, h("table", { class: "figures" },
       h("thead", {}, h("tr", {}, ["Tid", "Av (id)", "Händelse", "Gäller (id)", "Arbetarekommun", "Detaljer"].map((t) => h("th", { scope: "col" }, t)))),
       body)), more);
+}
+
+// One person's rights (art. 15): their events in the log, and everything about them as a file.
+function personRights(aks, filterBy) {
+  const ak = h("select", { name: "ak" }, h("option", { value: "" }, "Välj arbetarekommun"),
+    aks.map((a) => h("option", { value: a.slug }, a.name)));
+  const who = h("select", { name: "person", disabled: true }, h("option", { value: "" }, "Välj arbetarekommun först"));
+  const error = errorLine();
+  const chosen = () => {
+    if (!who.value) { showError(error, new Error("Välj en person.")); return null; }
+    error.hidden = true;
+    return Number(who.value);
+  };
+  ak.addEventListener("change", async () => {
+    who.replaceChildren(h("option", { value: "" }, "Välj person"));
+    who.disabled = !ak.value;
+    if (!ak.value) return;
+    try {
+      const people = await api(`/users?ak=${ak.value}`);
+      people.forEach((u) => who.append(h("option", { value: u.id }, `${u.name} (id ${u.id})`)));
+    } catch (err) { showError(error, err); }
+  });
+  const act = (fn) => async () => {
+    const id = chosen();
+    if (id === null) return;
+    try { await fn(id); } catch (err) { showError(error, err); }
+  };
+  return h("section", { class: "card", id: "person-rights" }, h("h2", {}, "En persons uppgifter"),
+    h("p", {}, "Visa bara det som gäller en person, eller ladda ner allt Knacka har om personen som en fil (registerutdrag). Båda loggas."),
+    field("Arbetarekommun", ak), field("Person", who), error,
+    h("div", { class: "buttons" },
+      h("button", { type: "button", on: { click: act(filterBy) } }, "Visa personens händelser"),
+      h("button", { type: "button", class: "primary", on: { click: act((id) => download(`/users/${id}/extract`, `knacka-utdrag-${id}.json`)) } }, "Ladda ner registerutdrag"),
+      h("button", { type: "button", on: { click: () => filterBy(null) } }, "Visa alla")));
 }
 
 // --- The year report (one printed page for the höstmöte) ---------------------------------

@@ -187,6 +187,9 @@ export function renderHome(app) {
     // it either way, and until the server has heard it nothing signs the phone back in.
     const token = (await kvGet("token")) || null;
     await kvSet("logout_pending", true);
+    // Reminders stop with the session: the browser drops its push subscription too (push.js is
+    // loaded only when needed: it is not part of the first load).
+    await import("./push.js").then(({ forgetPush }) => forgetPush()).catch(() => {});
     try {
       const answer = await send("POST", "/api/auth/logout", undefined, { token, timeout: 5000 });
       if (answer.ok || answer.status === 401) await kvDelete("logout_pending");

@@ -59,7 +59,9 @@ export async function subscribePush() {
 // Logout and "stäng av": the browser forgets the subscription, the server too.
 export async function forgetPush() {
   if (pushUnavailable()) return;
-  const subscription = await existing().catch(() => null);
+  // getRegistration, not .ready: with no service worker .ready never settles, and logout waits.
+  const registration = await navigator.serviceWorker.getRegistration().catch(() => null);
+  const subscription = registration ? await registration.pushManager.getSubscription().catch(() => null) : null;
   if (!subscription) return;
   await send("DELETE", "/api/push/subscriptions", { endpoint: subscription.endpoint }).catch(() => {});
   await subscription.unsubscribe().catch(() => {});

@@ -72,23 +72,35 @@ class PageErrors:
 
 # --- Reading the app's state the way a user (or their phone) would ----------------------
 
-OUTBOX_JS = """
-() => new Promise((resolve, reject) => {
+STORE_JS = """
+([store, key]) => new Promise((resolve, reject) => {
   const open = indexedDB.open("knacka");
   open.onerror = () => reject(open.error);
   open.onsuccess = () => {
     const db = open.result;
-    const request = db.transaction("outbox").objectStore("outbox").getAll();
-    request.onsuccess = () => { db.close(); resolve(request.result); };
+    const objects = db.transaction(store).objectStore(store);
+    const request = key === null ? objects.getAll() : objects.get(key);
+    request.onsuccess = () => { db.close(); resolve(request.result ?? null); };
     request.onerror = () => { db.close(); reject(request.error); };
   };
 })
 """
 
 
+def store_entries(page: Page, store: str) -> list[dict[str, Any]]:
+    """Every entry of one of the phone's IndexedDB stores ("outbox", "mine")."""
+    return list(page.evaluate(STORE_JS, [store, None]))
+
+
 def outbox_entries(page: Page) -> list[dict[str, Any]]:
     """Every entry in the phone's outbox (IndexedDB), waiting or refused."""
-    return list(page.evaluate(OUTBOX_JS))
+    return store_entries(page, "outbox")
+
+
+def phone_token(page: Page) -> str | None:
+    """The session token the phone keeps (IndexedDB kv "token")."""
+    token = page.evaluate(STORE_JS, ["kv", "token"])
+    return str(token) if token is not None else None
 
 
 def waiting_shown(page: Page) -> int:

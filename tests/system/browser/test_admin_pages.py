@@ -141,6 +141,8 @@ def test_a_volunteers_log_shows_on_the_dashboard_at_once_and_later_ones_within_t
     expect(cell).to_have_text(str(before))
     district_id = api_get(base, server["volunteer"], "/districts", ak="ale")[0]["id"]
 
+    # A quiet spell after the opening snapshot: the next change goes out at once.
+    page.wait_for_timeout(1100)
     sync(base, server["volunteer"], [log_now(district_id)])
     expect(cell).to_have_text(str(before + 1), timeout=1000)  # no reload, within a second
     # Changes right after one that went out are coalesced into the next interval (about a
@@ -329,5 +331,38 @@ def test_revoking_unassigning_and_striking_ask_first_and_cancel_keeps_everything
     assert api_get(base, vera, "/assignments/mine") == []
     tallies = api_get(base, staff, "/tallies", ak="ale", year=YEAR)
     assert all(t["voided_at"] for t in tallies if t["date"] == f"{YEAR}-01-02")
+    no_csp_violations(page)
+    page.context.close()
+
+
+def test_staff_take_out_one_persons_events_and_extract_from_the_audit_page(
+    server: dict[str, Any], browser: Browser
+):
+    base, staff = server["base"], server["staff"]
+    me = api_get(base, server["volunteer"], "/me")
+    page = signed_in_page(browser, base, staff, "#/logg")
+    rights = page.locator("#person-rights")
+    # Nothing chosen: a clear word, no request.
+    rights.get_by_role("button", name="Ladda ner registerutdrag").click()
+    expect(rights.get_by_role("alert")).to_have_text("Välj en person.")
+
+    rights.get_by_label("Arbetarekommun").select_option(label="Ale")
+    rights.get_by_label("Person").select_option(label=f"{me['name']} (id {me['id']})")
+    with page.expect_download() as info:
+        rights.get_by_role("button", name="Ladda ner registerutdrag").click()
+    download = info.value
+    assert download.suggested_filename == f"knacka-utdrag-{me['id']}.json"
+    extract = download.path().read_text(encoding="utf-8")
+    assert me["name"] in extract and str(me["id"]) in extract
+
+    # Her events only: the extract just taken is among them, audited like every read.
+    rights.get_by_role("button", name="Visa personens händelser").click()
+    body = page.locator("table.figures tbody")
+    expect(body).to_contain_text("Tog ut registerutdrag")
+    for row in body.locator("tr").all():  # each entry is by or about her
+        cells = row.locator("td")
+        assert str(me["id"]) in (cells.nth(1).inner_text(), cells.nth(3).inner_text())
+    rights.get_by_role("button", name="Visa alla").click()
+    expect(page.locator("table.figures tbody")).to_contain_text("Läste åtkomstloggen")
     no_csp_violations(page)
     page.context.close()

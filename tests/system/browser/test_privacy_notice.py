@@ -17,6 +17,10 @@ from tests.support.browser import (
     eventually,
     join,
     new_phone,
+    open_district,
+    phone_token,
+    store_entries,
+    tap,
     wait_service_worker,
 )
 from tests.support.browser_server import KnackaServer
@@ -25,16 +29,39 @@ pytestmark = pytest.mark.browser
 AK = "partille"
 
 DATABASES_JS = "async () => (await indexedDB.databases()).map((d) => d.name)"
-TOKEN_JS = """
-() => new Promise((resolve, reject) => {
-  const open = indexedDB.open("knacka");
-  open.onerror = () => reject(open.error);
-  open.onsuccess = () => {
-    const db = open.result;
-    const request = db.transaction("kv").objectStore("kv").get("token");
-    request.onsuccess = () => { db.close(); resolve(request.result); };
-  };
-})
+DAY_MS = 24 * 3600 * 1000
+# Moves three logs the app stored back in time: A refused 8 days ago and logged 4 days ago,
+# B refused a day ago, C still waiting but logged 4 days ago. Returns their ids.
+AGE_JS = """
+async (day) => {
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open("knacka");
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const all = (store) => new Promise((resolve) => {
+    const request = db.transaction(store).objectStore(store).getAll();
+    request.onsuccess = () => resolve(request.result);
+  });
+  const mine = (await all("mine")).sort((x, y) => x.created_at - y.created_at);
+  const [a, b, c] = mine.map((m) => m.id);
+  const now = Date.now();
+  const outbox = await all("outbox");
+  const tx = db.transaction(["outbox", "mine"], "readwrite");  // no await until it is done
+  const refuse = (e, ago) => ({ ...e, state: "refused", code: "rejected", refused_at: now - ago });
+  for (const e of outbox) {
+    if (e.id === a) tx.objectStore("outbox").put(refuse(e, 8 * day));
+    if (e.id === b) tx.objectStore("outbox").put(refuse(e, day));
+  }
+  for (const m of mine) {
+    const old = { ...m, created_at: now - 4 * day, dropped: m.id === a };
+    if (m.id === a || m.id === c) tx.objectStore("mine").put(old);
+    if (m.id === b) tx.objectStore("mine").put({ ...m, dropped: true });
+  }
+  await new Promise((resolve) => { tx.oncomplete = resolve; });
+  db.close();
+  return [a, b, c];
+}
 """
 
 
@@ -102,7 +129,7 @@ def test_erase_everything_on_the_phone_leaves_no_indexeddb_data(
     join(phone, server.invite_path(organiser, AK), name="Rut")
     wait_service_worker(phone)
     assert "knacka" in phone.evaluate(DATABASES_JS)
-    token = phone.evaluate(TOKEN_JS)
+    token = phone_token(phone)
     assert server.api("GET", "/api/me", token)["name"] == "Rut"
     phone.get_by_role("button", name="Logga ut").click()
     dialog = phone.locator("#logout-dialog")
@@ -147,3 +174,23 @@ def test_staff_and_organisers_see_the_notice_at_first_sign_in_once(
         expect(page.get_by_role("heading", name="Om dina uppgifter")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_the_phone_forgets_refused_logs_after_7_days_and_its_own_notes_after_3(
+    phone: Page, server: KnackaServer, organiser: str
+):
+    join(phone, server.invite_path(organiser, AK), name="Ove")
+    wait_service_worker(phone)
+    open_district(phone, phone.locator(".district-name").first.inner_text())
+    phone.context.set_offline(True)  # the three logs stay on the phone
+    for _ in range(3):
+        tap(phone, "Ej hemma")
+    a, b, c = phone.evaluate(AGE_JS, DAY_MS)
+    phone.reload()  # each start of the app prunes what has expired
+    phone.get_by_role("button", name="Ej hemma", exact=True).wait_for()
+    outbox = {e["id"]: e["state"] for e in store_entries(phone, "outbox")}
+    mine = {m["id"] for m in store_entries(phone, "mine")}
+    assert a not in outbox  # refused over 7 days ago: gone
+    assert outbox[b] == "refused"  # refused yesterday: still shown why
+    assert c in outbox  # waiting work is the volunteer's: never expires on the phone
+    assert mine == {b}  # the notes of logs made 4 days ago are gone

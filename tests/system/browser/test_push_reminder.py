@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from api.models.push import PushSubscription
 from api.models.shifts import ShiftSignup
-from tests.support.browser import eventually, join, new_phone, wait_service_worker
+from tests.support.browser import eventually, join, new_phone, phone_token, wait_service_worker
 from tests.support.browser_server import KnackaServer
 from tests.support.push_service import PushService
 
@@ -29,17 +29,6 @@ pytestmark = pytest.mark.browser
 AK = "partille"
 MEETING_POINT = "Partille torg, vid fontänen"
 
-TOKEN_JS = """
-() => new Promise((resolve, reject) => {
-  const open = indexedDB.open("knacka");
-  open.onerror = () => reject(open.error);
-  open.onsuccess = () => {
-    const db = open.result;
-    const request = db.transaction("kv").objectStore("kv").get("token");
-    request.onsuccess = () => { db.close(); resolve(request.result); };
-  };
-})
-"""
 NOTIFICATIONS_JS = """
 async () => {
   const registration = await navigator.serviceWorker.ready;
@@ -142,7 +131,7 @@ def test_a_reminder_reaches_the_service_worker_and_shows_neutral_text(
 ):
     context.grant_permissions(["notifications"])
     page = signed_in_phone(context, server, organiser)
-    token = page.evaluate(TOKEN_JS)
+    token = phone_token(page)
     shift = a_shift(server, organiser, starts_in=timedelta(minutes=50))
     server.api("POST", f"/api/shifts/{shift['id']}/signup", token)
     with Session(server.engine) as session:  # signed up well before: the hour's reminder is owed
@@ -216,3 +205,30 @@ def test_allowed_notifications_subscribe_and_tell_the_server(
     with Session(server.engine) as session:
         stored = session.query(PushSubscription).all()
         assert fake["endpoint"] in [s.endpoint for s in stored]
+
+
+def test_logging_out_drops_the_browsers_push_subscription(
+    context: BrowserContext, server: KnackaServer, organiser: str, push_service: PushService
+):
+    context.grant_permissions(["notifications"])
+    page = signed_in_phone(context, server, organiser)
+    fake = push_service.subscribe()
+    token = phone_token(page)
+    server.api("POST", "/api/push/subscriptions", token, json=fake)
+    # The browser holds that subscription; dropping it is recorded on the page.
+    page.evaluate(
+        """(json) => {
+          window.unsubscribed = false;
+          PushManager.prototype.getSubscription = async () => ({
+            endpoint: json.endpoint, toJSON: () => json,
+            unsubscribe: async () => { window.unsubscribed = true; return true; },
+          });
+        }""",
+        fake,
+    )
+    page.get_by_role("button", name="Logga ut").click()
+    page.get_by_role("dialog").get_by_role("button", name="Logga ut", exact=True).click()
+    expect(page.get_by_role("heading", name="Hej Pia!")).to_have_count(0)
+    assert page.evaluate("window.unsubscribed") is True
+    with Session(server.engine) as session:
+        assert fake["endpoint"] not in [s.endpoint for s in session.query(PushSubscription).all()]
