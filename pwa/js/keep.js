@@ -106,9 +106,9 @@ export const keep = {
         const event = installPrompt;
         installPrompt = null;
         await event.prompt();
-        const { outcome } = await event.userChoice;
-        if (outcome !== "accepted") await this.dismiss();
-        else await this.render();
+        await event.userChoice;
+        // Installed or declined in the browser's own dialog: either way the hint is done.
+        await this.dismiss();
       };
       steps = h(
         "button",

@@ -267,3 +267,37 @@ def test_logs_waiting_over_a_day_are_said_plainly_with_send_now(
     page.locator("#send-stale").click()
     wait_until_waiting(page, 0)
     stale.wait_for(state="hidden")
+
+
+# What Android Chrome fires when it could install the site: the app keeps it for its own button.
+INSTALL_PROMPT_JS = """
+() => {
+  window.installPrompted = 0;
+  const event = new Event("beforeinstallprompt", { cancelable: true });
+  event.prompt = async () => { window.installPrompted += 1; };
+  event.userChoice = Promise.resolve({ outcome: "accepted", platform: "web" });
+  window.dispatchEvent(event);
+  return event.defaultPrevented;
+}
+"""
+
+
+def test_on_android_the_hint_opens_the_browsers_install_prompt_once(
+    phone: BrowserContext, server: KnackaServer, organiser: str, district: dict[str, Any]
+):
+    page = phone.new_page()
+    errors = PageErrors(page)
+    join(page, server.invite_path(organiser, AK), first_name())
+    wait_ready(page)
+    # The browser's own banner is held back (never before the first log).
+    assert page.evaluate(INSTALL_PROMPT_JS) is True
+    assert page.locator("#install-hint").count() == 0
+    open_district(page, district["name"])
+    tap(page, "Ej hemma")
+    hint = page.locator("#install-hint")
+    hint.get_by_role("button", name="Installera Knacka").click()
+    hint.wait_for(state="detached")  # answered in the browser's dialog: the hint is done
+    assert page.evaluate("window.installPrompted") == 1
+    tap(page, "Kom inte in")
+    assert page.locator("#install-hint").count() == 0
+    assert errors.errors == []
