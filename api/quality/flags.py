@@ -15,6 +15,8 @@ Kinds and what each rests on (every read is an index range of a few rows):
 - tally: a paper tally TALLY_TIMES_USUAL times the AK's median tally (the tally table).
 
 A person decides (api/quality/decisions.py): "stämmer" keeps the logs, or they are voided.
+A flag's key ends with how many logs it rests on, so a decision covers exactly those: when more
+come the same day (a second burst after "stämmer"), the flag opens again with them all.
 """
 
 import statistics
@@ -120,11 +122,12 @@ def _bursts(rows: list[Any]) -> list[Flag]:
         days[(user, district, stockholm_day(_moment(minute)))].append((minute, int(n)))
     flags = []
     for (user, district, day), minutes in days.items():
+        doors = sum(n for _, n in minutes)
         listed = ", ".join(f"{n} kl. {_clock(m)}" for m, n in minutes[:6])
         more = f" och {len(minutes) - 6} minuter till" if len(minutes) > 6 else ""
         flags.append(
             Flag(
-                key=f"burst-{user}-{district}-{day:%Y%m%d}",
+                key=f"burst-{user}-{district}-{day:%Y%m%d}-{doors}",
                 kind="burst",
                 day=day,
                 user_id=user,
@@ -136,7 +139,7 @@ def _bursts(rows: list[Any]) -> list[Flag]:
                 ),
                 facts={
                     "minutes": [{"at": _moment(m).isoformat(), "doors": n} for m, n in minutes],
-                    "doors": sum(n for _, n in minutes),
+                    "doors": doors,
                     "threshold": p.BURST_DOORS_PER_MINUTE,
                 },
                 minutes=[m for m, _ in minutes],
@@ -152,7 +155,7 @@ def _skews(rows: list[Any]) -> list[Flag]:
         days[(user, district, stockholm_day(_moment(minute)))] += int(skewed)
     return [
         Flag(
-            key=f"skew-{user}-{district}-{day:%Y%m%d}",
+            key=f"skew-{user}-{district}-{day:%Y%m%d}-{n}",
             kind="clock_skew",
             day=day,
             user_id=user,
@@ -187,7 +190,7 @@ def _contact_rates(session: Session, ids: list[int], members: str, since: date) 
         talks, total = int(talks), int(total)
         flags.append(
             Flag(
-                key=f"contact-{user}-{day:%Y%m%d}",
+                key=f"contact-{user}-{day:%Y%m%d}-{total}",
                 kind="contact_rate",
                 day=day,
                 user_id=user,

@@ -21,7 +21,7 @@ from api.quality.flags import Flag
 
 router = APIRouter(tags=["quality"])
 
-FlagKey = Path(pattern=r"^[a-z_]+(-[0-9]+){1,3}$", max_length=80)
+FlagKey = Path(pattern=r"^[a-z_]+(-[0-9]+){1,4}$", max_length=80)
 
 
 class FlagPublic(BaseModel):

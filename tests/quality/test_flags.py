@@ -343,6 +343,29 @@ def test_erasure_takes_the_decisions_and_keeps_the_rollup_exact(
         ) == plausibility.recount_quality_days(session=session)
 
 
+def test_a_second_burst_the_same_day_after_stammer_opens_the_flag_again(
+    client: TestClient, make_user: MakeUser
+):
+    organiser = make_user("organiser", aks=["ale"])
+    volunteer = make_user("volunteer", aks=["ale"])
+    district = district_ids(client, organiser, "ale")[0]
+    first = _burst(client, volunteer, district)
+    (flag,) = review(client, organiser)["flags"]
+    kept = client.post(
+        f"/api/quality/flags/{flag['key']}/keep", params={"ak": "ale"}, headers=organiser.headers
+    )
+    assert kept.status_code == 200, kept.text
+    assert review(client, organiser)["flags"] == []
+    # Five minutes on, the same volunteer bursts again in the same district: "stämmer" was
+    # about the six doors it saw, not about what came after.
+    later = datetime.fromisoformat(first[0]["occurred_at"]) + timedelta(minutes=5)
+    logs = [door(district, later + timedelta(seconds=9 * k)) for k in range(6)]
+    assert {r["status"] for r in sync(client, volunteer, logs)} == {"created"}
+    (again,) = review(client, organiser)["flags"]
+    assert again["kind"] == "burst" and again["key"] != flag["key"]
+    assert again["facts"]["doors"] == 12 and len(again["facts"]["minutes"]) == 2
+
+
 def test_gallring_drops_old_minutes_and_decisions(db: Engine, make_user: MakeUser):
     volunteer = make_user("volunteer", aks=["ale"])
     now = datetime.now(UTC)

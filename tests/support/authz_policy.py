@@ -661,7 +661,7 @@ def _a_flag(ctx: Any) -> dict[str, Any]:
         session.add(QualityMinute(user_id=user_id, district_id=district_id, minute=minute, n=7))
         session.commit()
     day = stockholm_day(datetime.fromtimestamp(minute * 60, UTC))
-    return {"key": f"burst-{user_id}-{district_id}-{day:%Y%m%d}"}
+    return {"key": f"burst-{user_id}-{district_id}-{day:%Y%m%d}-7"}
 
 
 def _a_channel_tally(ctx: Any) -> dict[str, Any]:
