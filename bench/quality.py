@@ -4,6 +4,7 @@ Fills door_log for one AK ("ale") straight through the ingest's own insert, and 
 (quality_minute included) through the same apply_to_rollups the ingest and voids use, chunk by
 chunk: volunteer-days of 60 doors at a human pace (one every 40 s), plus a known number of odd
 ones (bursts, clock skew, days of nearly all samtal) and paper tallies, some far above usual.
+It fills door_rate_minute too, as ingest keeps it (bursts over two districts are found by it).
 Checks the review finds exactly the planted flags, then times the review in process and over
 HTTP against a real uvicorn server (p50/p95/p99 over sequential requests).
 Run: .venv/bin/python -m bench.quality [--backend sqlite|postgresql|both] [--logs N] [--days D]
@@ -25,6 +26,7 @@ from sqlmodel import Session
 from api.accounts.sessions import create_session
 from api.core.db import make_engine
 from api.core.stockholm import stockholm_day
+from api.door_logs import plausibility
 from api.door_logs.rollups import apply_to_rollups, door_log
 from api.door_logs.sql import insert_logs
 from api.models.accounts import User, UserAk
@@ -39,6 +41,7 @@ CHUNK = 5000
 DOORS_A_DAY = 60
 OUTCOMES = ["conversation", "not_home", "not_home", "declined", "no_access"]
 PLANTED = {"burst": 20, "clock_skew": 10, "contact_rate": 10, "tally": 2}
+SPREAD = 10  # bursts over two districts in one minute (4 + 3 doors): flags of kind "burst"
 
 
 def people(url: str, volunteers: int) -> tuple[str, list[int], list[int]]:
@@ -87,7 +90,12 @@ def history(
     rng = random.Random(17)
     logs: list[dict[str, Any]] = []
     taken: set[tuple[int, int]] = set()  # (user, day back): one day's knocking each
-    normal = n_logs - PLANTED["burst"] * 7 - PLANTED["clock_skew"] - PLANTED["contact_rate"] * 40
+    normal = (
+        n_logs
+        - (PLANTED["burst"] + SPREAD) * 7
+        - PLANTED["clock_skew"]
+        - PLANTED["contact_rate"] * 40
+    )
     chatty = users[-PLANTED["contact_rate"] :]  # their only days: the planted ones
     usual = users[: -PLANTED["contact_rate"]]
     while len(logs) < normal:
@@ -112,6 +120,13 @@ def history(
                     now,
                 )
             )
+    for k in range(SPREAD):  # seven doors in one minute, on both sides of a border street
+        at = (now - timedelta(days=k % (days - 1) + 1)).replace(hour=19, minute=k, second=0)
+        for j in range(7):
+            district = districts[j % 2]
+            logs.append(
+                _log(district, usual[100 + k], at + timedelta(seconds=8 * j), "not_home", now)
+            )
     for k in range(PLANTED["clock_skew"]):  # a phone two days ahead
         logs.append(
             _log(districts[1], users[k], now + timedelta(days=2, minutes=k), "not_home", now)
@@ -132,6 +147,7 @@ def fill(url: str, logs: list[dict[str, Any]], districts: list[int], now: dateti
             rows = sorted(logs[start : start + CHUNK], key=lambda r: r["id"].int)
             insert_logs(session=session, rows=rows)
             apply_to_rollups(session=session, rows=rows, sign=1)
+            plausibility.record_rates(session=session, rows=rows)  # as ingest keeps them
             session.commit()
         organiser = session.execute(select(User.id).where(User.role == "organiser")).scalar_one()
         # Ten tallies of the usual 30 doors, and the planted two of 200.
@@ -196,7 +212,7 @@ def run(backend: str, n_logs: int, days: int, volunteers: int, requests: int) ->
         kinds: dict[str, int] = {}
         for flag in found.open:
             kinds[flag.kind] = kinds.get(flag.kind, 0) + 1
-        assert kinds == PLANTED, kinds
+        assert kinds == PLANTED | {"burst": PLANTED["burst"] + SPREAD}, kinds
         over_http: list[float] = []
         # Production settings require TOTP for organisers; the bench's organiser has none.
         with servers.uvicorn_server(url, KNACKA_SECRET_KEY=SECRET) as (base, pid):
@@ -204,7 +220,7 @@ def run(backend: str, n_logs: int, days: int, volunteers: int, requests: int) ->
             body = asyncio.run(time_requests(base, token, requests, over_http))
             # The server's own CPU per request: the figure a shared machine's load cannot inflate.
             cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / (requests + 20)
-        assert len(body["flags"]) == sum(PLANTED.values())
+        assert len(body["flags"]) == sum(PLANTED.values()) + SPREAD
     print(
         f"{backend:10s} {n_logs} logs of one AK over {days} days, {volunteers} volunteers "
         f"(filled in {seconds:.0f} s), {len(found.open)} flags, {requests} requests:\n"

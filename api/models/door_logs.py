@@ -159,9 +159,19 @@ class TopicCountDay(SQLModel, table=True):
 
 class DoorRateMinute(SQLModel, table=True):
     """App logs per volunteer and minute of the phone's clock: the plausibility rate rule's
-    counts (api/door_logs/plausibility.py). Not a total: voids do not take logs away."""
+    counts (api/door_logs/plausibility.py). Not a total: voids do not take logs away. Its
+    partial index names the minutes of a burst over several districts (api/quality)."""
 
     __tablename__ = "door_rate_minute"
+    __table_args__ = (
+        # The literal is plausibility.BURST_DOORS_PER_MINUTE (tests/quality checks they agree).
+        Index(
+            "ix_door_rate_minute_burst",
+            "minute",
+            sqlite_where=text("n >= 6"),
+            postgresql_where=text("n >= 6"),
+        ),
+    )
     user_id: int = Field(primary_key=True)
     minute: int = Field(primary_key=True)  # minutes since the epoch, UTC
     n: int = 0

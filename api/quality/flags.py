@@ -8,7 +8,9 @@ organisers and staff, and expires after 30 days (when its logs become final).
 
 Kinds and what each rests on (every read is an index range of a few rows):
 - burst: minutes of one volunteer's day in one district holding BURST_DOORS_PER_MINUTE or
-  more logs (quality_minute, its partial index on n);
+  more logs (quality_minute, its partial index on n); and minutes that reach it only over
+  several districts (a border street): the rate rule's door_rate_minute, its partial index on
+  n, names the candidate minutes and quality_minute's live counts decide;
 - contact_rate: a volunteer-day of at least CONTACT_RATE_MIN_DOORS doors with samtal at
   CONTACT_RATE_PERCENT or more (quality_day, its partial index);
 - clock_skew: logs whose phone clock ran over 24 h ahead (quality_minute, partial index);
@@ -88,8 +90,9 @@ def compute_flags(*, session: Session, ak: Ak, now: datetime) -> list[Flag]:
     ids, members = _ak_scope(session, ak)
     cutoff = minute_of(now - p.FLAG_DAYS)
     flags: list[Flag] = []
-    bursts, skews = _minutes(session, ids, members, cutoff)
+    bursts, skews, spread = _minutes(session, ids, members, cutoff)
     flags += _bursts(bursts)
+    flags += _spread_bursts(spread)
     flags += _skews(skews)
     flags += _contact_rates(session, ids, members, stockholm_day(now - p.FLAG_DAYS))
     flags += _tallies(session, ids, now)
@@ -102,18 +105,31 @@ def compute_flags(*, session: Session, ak: Ak, now: datetime) -> list[Flag]:
 
 def _minutes(
     session: Session, ids: list[int], members: str, cutoff: int
-) -> tuple[list[Any], list[Any]]:
-    """The burst minutes and the clock-skewed minutes, in one round trip (two index ranges)."""
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """The burst minutes, the clock-skewed minutes and the minutes whose doors reach the burst
+    threshold only over several districts, in one round trip (three index ranges)."""
     # The literal thresholds (not bound values) let SQLite use the partial indexes.
+    threshold = int(p.BURST_DOORS_PER_MINUTE)
     scope = _in_scope("district_id", ids, members)
     sql = (
         "SELECT 'burst', user_id, district_id, minute, n FROM quality_minute "
-        f"WHERE n >= {int(p.BURST_DOORS_PER_MINUTE)} AND minute >= :cutoff AND {scope} "
+        f"WHERE n >= {threshold} AND minute >= :cutoff AND {scope} "
         "UNION ALL SELECT 'skew', user_id, district_id, minute, skewed FROM quality_minute "
-        f"WHERE skewed > 0 AND minute >= :cutoff AND {scope} ORDER BY 4"
+        f"WHERE skewed > 0 AND minute >= :cutoff AND {scope} "
+        # door_rate_minute counts a person's minute over every district (and is never taken
+        # down): it only names candidates; quality_minute's live counts decide.
+        "UNION ALL SELECT 'spread', user_id, district_id, minute, n FROM ("
+        "SELECT q.user_id, q.district_id, q.minute, q.n FROM door_rate_minute r "
+        "JOIN quality_minute q ON q.user_id = r.user_id AND q.minute = r.minute "
+        f"WHERE r.n >= {threshold} AND r.minute >= :cutoff AND q.n > 0 AND q.n < {threshold}"
+        f") spread WHERE {scope} ORDER BY 4"
     )
     rows = session.execute(text(sql), {"cutoff": cutoff}).all()
-    return [r[1:] for r in rows if r[0] == "burst"], [r[1:] for r in rows if r[0] == "skew"]
+    return (
+        [r[1:] for r in rows if r[0] == "burst"],
+        [r[1:] for r in rows if r[0] == "skew"],
+        [r[1:] for r in rows if r[0] == "spread"],
+    )
 
 
 def _bursts(rows: list[Any]) -> list[Flag]:
@@ -144,6 +160,54 @@ def _bursts(rows: list[Any]) -> list[Flag]:
                 },
                 minutes=[m for m, _ in minutes],
                 district_ids=[district],
+            )
+        )
+    return flags
+
+
+def _spread_bursts(rows: list[Any]) -> list[Flag]:
+    """Minutes where no single district reached the burst threshold but the volunteer's doors
+    over several districts did: one flag per volunteer and day, naming the districts."""
+    by_minute: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for user, district, minute, n in rows:
+        by_minute[(user, minute)].append((district, int(n)))
+    days: dict[tuple[int, date], list[tuple[int, list[tuple[int, int]]]]] = defaultdict(list)
+    for (user, minute), parts in sorted(by_minute.items(), key=lambda kv: kv[0][1]):
+        if len(parts) > 1 and sum(n for _, n in parts) >= p.BURST_DOORS_PER_MINUTE:
+            days[(user, stockholm_day(_moment(minute)))].append((minute, parts))
+    flags = []
+    for (user, day), minutes in days.items():
+        doors = sum(n for _, parts in minutes for _, n in parts)
+        listed = ", ".join(
+            f"{sum(n for _, n in parts)} kl. {_clock(m)}" for m, parts in minutes[:6]
+        )
+        more = f" och {len(minutes) - 6} minuter till" if len(minutes) > 6 else ""
+        districts = sorted({d for _, parts in minutes for d, _ in parts})
+        flags.append(
+            Flag(
+                key=f"burst-{user}-0-{day:%Y%m%d}-{doors}",
+                kind="burst",
+                day=day,
+                user_id=user,
+                rests_on=(
+                    f"Dörrar inom samma minut enligt telefonens klocka, i {len(districts)} "
+                    f"valdistrikt: {listed}{more}. Flaggas från {p.BURST_DOORS_PER_MINUTE} i "
+                    f"minuten; fler än {p.MAX_DOORS_PER_MINUTE} tas inte emot alls."
+                ),
+                facts={
+                    "minutes": [
+                        {
+                            "at": _moment(m).isoformat(),
+                            "doors": sum(n for _, n in parts),
+                            "districts": {str(d): n for d, n in parts},
+                        }
+                        for m, parts in minutes
+                    ],
+                    "doors": doors,
+                    "threshold": p.BURST_DOORS_PER_MINUTE,
+                },
+                minutes=[m for m, _ in minutes],
+                district_ids=districts,
             )
         )
     return flags
@@ -251,7 +315,10 @@ def _tallies(session: Session, ids: list[int], now: datetime) -> list[Flag]:
 def _name(session: Session, flags: list[Flag]) -> None:
     """Volunteers' and districts' names, in one round trip."""
     users = sorted({f.user_id for f in flags if f.user_id is not None})
-    districts = sorted({f.district_id for f in flags if f.district_id is not None})
+    districts = sorted(
+        {f.district_id for f in flags if f.district_id is not None}
+        | {d for f in flags if f.kind == "burst" and f.district_id is None for d in f.district_ids}
+    )
     if not users and not districts:
         return
     user_ids = ", ".join(str(int(u)) for u in users) or "NULL"
@@ -267,6 +334,8 @@ def _name(session: Session, flags: list[Flag]) -> None:
         f.district_name = (
             names.get(("district", f.district_id)) if f.district_id is not None else None
         )
+        if f.kind == "burst" and f.district_id is None:  # over several districts: name them
+            f.district_name = " och ".join(names.get(("district", d), "?") for d in f.district_ids)
 
 
 def logs_behind(flag: Flag) -> Any:
@@ -276,7 +345,7 @@ def logs_behind(flag: Flag) -> Any:
     if flag.kind == "burst":
         return and_(
             app,
-            c.district_id == flag.district_id,
+            c.district_id.in_(flag.district_ids),
             c.clock_skew.is_(False),
             or_(
                 *(

@@ -308,6 +308,9 @@ def test_the_partial_indexes_hold_the_thresholds_of_plausibility():
     assert where == f"n >= {plausibility.BURST_DOORS_PER_MINUTE}"
     assert str(burst.dialect_options["postgresql"]["where"]) == where
     assert QualityMinute.__tablename__ == plausibility.QUALITY_TABLE
+    (rate,) = SQLModel.metadata.tables[plausibility.RATE_TABLE].indexes
+    assert str(rate.dialect_options["sqlite"]["where"]) == where
+    assert str(rate.dialect_options["postgresql"]["where"]) == where
     (contact,) = SQLModel.metadata.tables["quality_day"].indexes
     assert str(contact.dialect_options["sqlite"]["where"]) == plausibility.CONTACT_RATE_WHERE
     assert str(contact.dialect_options["postgresql"]["where"]) == plausibility.CONTACT_RATE_WHERE
@@ -341,6 +344,41 @@ def test_erasure_takes_the_decisions_and_keeps_the_rollup_exact(
         assert plausibility.stored_quality_days(
             session=session
         ) == plausibility.recount_quality_days(session=session)
+
+
+def test_a_burst_over_two_districts_in_one_minute_is_one_flag_and_voids_in_both(
+    client: TestClient, make_user: MakeUser, staff: Person
+):
+    organiser = make_user("organiser", aks=["ale"])
+    volunteer = make_user("volunteer", aks=["ale"])
+    a, b = district_ids(client, organiser, "ale")[:2]
+    # A normal walk over the same border: a door every 30 s, in turn, raises nothing.
+    calm = (NOW - timedelta(hours=5)).replace(second=0, microsecond=0)
+    walk = [door((a, b)[k % 2], calm + timedelta(seconds=30 * k)) for k in range(12)]
+    assert {r["status"] for r in sync(client, volunteer, walk)} == {"created"}
+    assert review(client, organiser)["flags"] == []
+    # Three doors on each side of the street within one minute: six, the burst threshold.
+    start = (NOW - timedelta(hours=3)).replace(second=0, microsecond=0)
+    logs = [door((a, b)[k % 2], start + timedelta(seconds=9 * k)) for k in range(6)]
+    assert {r["status"] for r in sync(client, volunteer, logs)} == {"created"}
+    (flag,) = review(client, organiser)["flags"]
+    assert flag["kind"] == "burst" and flag["user_id"] == volunteer.id
+    assert flag["facts"]["doors"] == 6 and "i 2 valdistrikt" in flag["rests_on"]
+    names = {
+        d["id"]: d["name"]
+        for d in client.get(
+            "/api/districts", params={"ak": "ale"}, headers=organiser.headers
+        ).json()
+    }
+    assert flag["district_name"] == f"{names[a]} och {names[b]}"
+    doors = ak_totals(client, staff, NOW.year, "ale")["doors"]
+    voided = client.post(
+        f"/api/quality/flags/{flag['key']}/void", params={"ak": "ale"}, headers=organiser.headers
+    )
+    assert voided.status_code == 200, voided.text
+    assert voided.json()["voided"] == 6  # the burst's doors in both districts, not the walk
+    assert ak_totals(client, staff, NOW.year, "ale")["doors"] == doors - 6
+    assert review(client, organiser)["flags"] == []
 
 
 def test_a_second_burst_the_same_day_after_stammer_opens_the_flag_again(
