@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     # VAPID's `sub`: how a push service reaches the operator (mailto: or https:); empty: the
     # public URL when it is https, else a placeholder address.
     push_subject: str = ""
+    # Where a person turns with questions about their data (art. 13: the controller's contact,
+    # or its data protection officer's): an e-mail address or an https page. Shown in the
+    # privacy notice; empty: the notice says to ask the organiser or the partidistrikt.
+    privacy_contact: str = Field(
+        default="", max_length=200, pattern=r"^$|^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$|^https://\S+$"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":

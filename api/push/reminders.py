@@ -205,6 +205,8 @@ class PassReport:
 def _subject(settings: Settings) -> str:
     if settings.push_subject:
         return settings.push_subject
+    if "@" in settings.privacy_contact:  # the operator's own address beats a placeholder
+        return f"mailto:{settings.privacy_contact}"
     if settings.public_url.startswith("https://"):
         return settings.public_url.rstrip("/")
     return "mailto:drift@knacka.invalid"

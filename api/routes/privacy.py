@@ -20,6 +20,7 @@ def privacy_notice(settings: SettingsDep) -> dict[str, Any]:
     anyone joins)."""
     return {
         "controller": "Socialdemokraterna i Göteborgsområdet (partidistriktet)",
+        "contact": settings.privacy_contact or None,
         "periods": retention.notice_periods(settings),
     }
 

@@ -17,23 +17,33 @@ export function noticeShort(audience) {
   return [h("p", {}, stored), h("p", {}, "Vi sparar aldrig något om de boende: inte vem som öppnade, var eller vad de tycker.")];
 }
 
-async function periods() {
+async function noticeFacts() {
   const response = await fetch("/api/privacy/notice", { headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`notice ${response.status}`);
-  return (await response.json()).periods;
+  return response.json();
+}
+
+// Where to turn (KNACKA_PRIVACY_CONTACT): an e-mail address or an https page.
+function contactLink(contact) {
+  return h("a", { href: contact.includes("@") ? `mailto:${contact}` : contact }, contact);
 }
 
 // The full notice; the periods are filled in when the server answers.
 export function noticeFull(audience) {
   const volunteer = audience === "volunteer";
   const kept = h("ul", { class: "notice-periods" }, h("li", {}, "Hämtar lagringstiderna …"));
-  periods()
-    .then((rows) =>
+  const contact = h("p", { class: "notice-contact", hidden: true });
+  noticeFacts()
+    .then((facts) => {
       replace(
         kept,
-        rows.map((row) => h("li", {}, h("strong", {}, `${row.what}: `), row.kept)),
-      ),
-    )
+        facts.periods.map((row) => h("li", {}, h("strong", {}, `${row.what}: `), row.kept)),
+      );
+      if (facts.contact) {
+        replace(contact, "Frågor om dina uppgifter, och för att använda dina rättigheter: ", contactLink(facts.contact), ".");
+        contact.hidden = false;
+      }
+    })
     .catch(() =>
       replace(
         kept,
@@ -45,6 +55,7 @@ export function noticeFull(audience) {
     { class: "notice-full" },
     h("h3", {}, "Vem ansvarar"),
     h("p", {}, `${CONTROLLER} är personuppgiftsansvarig för Knacka.`),
+    contact,
     h("h3", {}, "Vad vi sparar om dig"),
     h(
       "p",

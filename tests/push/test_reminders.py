@@ -362,3 +362,14 @@ def test_moving_a_shift_through_patch_tells_those_signed_up(
     assert bodies[0].endswith("kl. 11.")
     assert report.sent == 1
     pusher.close()
+
+
+def test_the_vapid_subject_is_an_address_the_operator_reads():
+    from api.core.config import Settings
+    from api.push.reminders import _subject
+
+    assert _subject(Settings(push_subject="mailto:drift@example.se")) == "mailto:drift@example.se"
+    # No subject set: the privacy contact's address, before the public URL or a placeholder.
+    both = Settings(privacy_contact="dataskydd@example.se", public_url="https://knacka.example.se")
+    assert _subject(both) == "mailto:dataskydd@example.se"
+    assert _subject(Settings(public_url="https://knacka.example.se")) == "https://knacka.example.se"

@@ -3,10 +3,13 @@ first sign-in, the staff-only extract of one person, and the audit filtered by p
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from api.core.config import Settings
 from api.main import create_app
 from api.models.accounts import AuditEvent
 from api.ops import retention
@@ -114,6 +117,23 @@ def test_the_notice_periods_come_from_the_retention_policy(database_url: str, db
     kept = " ".join(p["kept"] for p in body["periods"])
     assert "400 dagar" in kept
     assert f"efter {retention.opinions.FINAL_AFTER.days} dagar" in kept
+
+
+def test_the_notice_names_the_privacy_contact_when_one_is_set(database_url: str, db: Engine):
+    with TestClient(create_app(make_settings(database_url))) as client:
+        assert client.get("/api/privacy/notice").json()["contact"] is None
+    settings = make_settings(database_url, privacy_contact="dataskydd@example.se")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/privacy/notice").json()["contact"] == "dataskydd@example.se"
+
+
+@pytest.mark.parametrize(
+    "contact", ["inte en adress", "javascript:alert(1)", "http://example.se/dataskydd", "a@b"]
+)
+def test_a_privacy_contact_is_an_email_address_or_an_https_page(contact: str):
+    with pytest.raises(ValidationError):
+        Settings(privacy_contact=contact)
+    assert Settings(privacy_contact="https://example.se/dataskydd").privacy_contact
 
 
 def test_staff_and_organisers_acknowledge_the_notice_once(client: TestClient, make_user: MakeUser):

@@ -65,10 +65,20 @@ async (day) => {
 """
 
 
+CONTACT = "dataskydd@example.se"
+
+
+class ContactServer(KnackaServer):
+    """The server with the partidistrikt's privacy contact set, as production should have."""
+
+    def env(self) -> dict[str, str]:
+        return super().env() | {"KNACKA_PRIVACY_CONTACT": CONTACT}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnackaServer]:
     work = tmp_path_factory.mktemp("knacka-privacy")
-    knacka = KnackaServer(f"sqlite:///{work / 'knacka.db'}", work)
+    knacka = ContactServer(f"sqlite:///{work / 'knacka.db'}", work)
     knacka.start()
     try:
         yield knacka
@@ -115,6 +125,9 @@ def test_the_join_notice_is_shown_before_joining_and_read_more_opens_it(
     expect(full).to_contain_text("Socialdemokraterna i Göteborgsområdet")
     expect(full).to_contain_text("organisatörer och partidistriktets anställda")
     expect(full).to_contain_text("Integritetsskyddsmyndigheten")
+    # Where to turn with questions and to use one's rights (art. 13).
+    contact = full.locator(".notice-contact").get_by_role("link", name=CONTACT)
+    expect(contact).to_have_attribute("href", f"mailto:{CONTACT}")
     expect(full).to_contain_text("kan granskas")
     # The periods are the server's (api/ops/retention.py), not a copy in the page.
     periods: list[dict[str, Any]] = server.api("GET", "/api/privacy/notice")["periods"]
