@@ -399,6 +399,16 @@ def list_users_of_ak(*, session: Session, ak: Ak) -> list[User]:
     return list(session.exec(query).all())
 
 
+def list_staff(*, session: Session) -> list[User]:
+    """District staff accounts (not erased), by name."""
+    query = (
+        select(User)
+        .where(User.role == Role.staff, col(User.erased_at).is_(None))
+        .order_by(User.name, col(User.id))
+    )
+    return list(session.exec(query).all())
+
+
 def set_user_aks(*, session: Session, user: User, slugs: list[str]) -> None:
     aks = [get_ak_by_slug(session=session, slug=s) for s in dict.fromkeys(slugs)]
     session.execute(delete(UserAk).where(col(UserAk.user_id) == user.id))

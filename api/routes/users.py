@@ -55,6 +55,25 @@ def list_users(session: SessionDep, ak: ManagedAk, principal: CurrentManager) ->
     ]
 
 
+@router.get("/staff")
+def list_staff(session: SessionDep, principal: CurrentStaff) -> list[UserListItem]:
+    """The district staff's accounts, for staff (who add and close colleagues' accounts)."""
+    users = accounts.list_staff(session=session)
+    accounts.audit_list_read(
+        session=session,
+        actor_id=principal.id,
+        action="users.list",
+        covered=[u.id for u in users if u.id is not None],
+        detail="staff",
+    )
+    session.commit()
+    return [
+        UserListItem(id=u.id, name=u.name, role=u.role, disabled=u.disabled)
+        for u in users
+        if u.id is not None
+    ]
+
+
 @router.post("/users", status_code=status.HTTP_201_CREATED)
 def create_account(body: AccountCreate, session: SessionDep, principal: CurrentStaff) -> UserDetail:
     """Staff create organisers (and other staff), who sign in with e-mail and password."""

@@ -270,11 +270,7 @@ export async function organisers() {
   const reload = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
   const rows = [...seen.values()].map((u) => {
     const error = errorLine();
-    const act = async (path, body, method = "POST") => {
-      try { await api(path, { method, body }); reload(); } catch (err) { showError(error, err); }
-    };
-    const confirm = h("span", { hidden: true }, "Säker? ",
-      h("button", { type: "button", class: "danger", on: { click: () => act(`/users/${u.id}/erase`) } }, `Ja, ta bort ${u.name}`));
+    const { act, buttons } = accountButtons(u, reload, error);
     const akBoxes = aks.map((a) => {
       const box = h("input", { type: "checkbox", value: a.slug, id: `org-${u.id}-${a.slug}`, checked: u.aks.includes(a.name) });
       return h("div", { class: "check" }, box, h("label", { for: `org-${u.id}-${a.slug}` }, a.name));
@@ -287,10 +283,7 @@ export async function organisers() {
     const change = h("details", {}, h("summary", {}, "Byt arbetarekommuner"), akBoxes,
       h("button", { type: "button", on: { click: saveAks } }, "Spara arbetarekommuner"));
     return h("tr", {}, h("th", { scope: "row" }, u.name), h("td", {}, u.aks.join(", "), change),
-      h("td", { class: "buttons" },
-        h("button", { type: "button", on: { click: () => act(`/users/${u.id}`, { disabled: true }, "PATCH") } }, "Stäng av"),
-        h("button", { type: "button", on: { click: () => act(`/users/${u.id}/sessions/revoke`) } }, "Logga ut överallt"),
-        h("button", { type: "button", on: { click: () => { confirm.hidden = false; } } }, "Ta bort"), confirm, error));
+      h("td", { class: "buttons" }, buttons));
   });
   const name = h("input", { type: "text", name: "name", maxlength: 80 });
   const email = h("input", { type: "email", name: "email", autocomplete: "off" });
@@ -317,7 +310,53 @@ export async function organisers() {
   return h("div", {}, h("h1", {}, "Organisatörer"),
     h("div", { class: "scroll" }, h("table", { class: "figures" },
       h("thead", {}, h("tr", {}, ["Namn", "Arbetarekommuner", ""].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 3 }, "Inga organisatörer än."))))), form);
+      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 3 }, "Inga organisatörer än."))))), form,
+    await staffAccounts(reload));
+}
+
+// One account's buttons: close it, sign it out everywhere, or erase it (asked first).
+function accountButtons(u, reload, error) {
+  const act = async (path, body, method = "POST") => {
+    try { await api(path, { method, body }); reload(); } catch (err) { showError(error, err); }
+  };
+  const confirm = h("span", { hidden: true }, "Säker? ",
+    h("button", { type: "button", class: "danger", on: { click: () => act(`/users/${u.id}/erase`) } }, `Ja, ta bort ${u.name}`));
+  const buttons = [
+    u.disabled
+      ? h("button", { type: "button", on: { click: () => act(`/users/${u.id}`, { disabled: false }, "PATCH") } }, `Öppna ${u.name}s konto`)
+      : h("button", { type: "button", on: { click: () => act(`/users/${u.id}`, { disabled: true }, "PATCH") } }, "Stäng av"),
+    h("button", { type: "button", on: { click: () => act(`/users/${u.id}/sessions/revoke`) } }, "Logga ut överallt"),
+    h("button", { type: "button", on: { click: () => { confirm.hidden = false; } } }, "Ta bort"), confirm, error,
+  ];
+  return { act, buttons };
+}
+
+// The partidistrikt's own staff: colleagues are added and closed here, not on a server's shell.
+async function staffAccounts(reload) {
+  const people = await api("/staff");
+  const rows = people.map((u) => h("tr", { dataset: { id: u.id } },
+    h("th", { scope: "row" }, u.name, u.disabled ? " (avstängd)" : ""),
+    h("td", { class: "buttons" }, accountButtons(u, reload, errorLine()).buttons)));
+  const name = h("input", { type: "text", name: "name", maxlength: 80 });
+  const email = h("input", { type: "email", name: "email", autocomplete: "off" });
+  const password = h("input", { type: "password", name: "password", autocomplete: "new-password" });
+  const error = errorLine();
+  const form = h("form", { class: "card" }, h("h3", {}, "Ny anställd"), field("Namn", name), field("E-post", email),
+    field("Första lösenord", password, "Minst 10 tecken. Be personen byta det och slå på tvåstegsverifiering."), error,
+    h("button", { type: "submit", class: "primary" }, "Skapa konto för anställd"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!name.value.trim()) return showError(error, new Error("Skriv ett namn."));
+    try {
+      await api("/users", { method: "POST", body: { name: name.value.trim(), email: email.value.trim(), password: password.value, role: "staff" } });
+      reload();
+    } catch (err) { showError(error, err); }
+  });
+  return h("section", { id: "staff-accounts" }, h("h2", {}, "Partidistriktets anställda"),
+    h("p", {}, "Anställda ser alla arbetarekommuner och kan ändra mål, distrikt och konton."),
+    h("div", { class: "scroll" }, h("table", { class: "figures" },
+      h("thead", {}, h("tr", {}, ["Namn", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows))), form);
 }
 
 // --- Audit log ----------------------------------------------------------------------------
@@ -402,8 +441,10 @@ export async function audit() {
 
 // One person's rights (art. 15): their events in the log, and everything about them as a file.
 function personRights(aks, filterBy) {
+  const STAFF = "-staff-";  // not a slug (slugs have no leading dash): the district's staff
   const ak = h("select", { name: "ak" }, h("option", { value: "" }, "Välj arbetarekommun"),
-    aks.map((a) => h("option", { value: a.slug }, a.name)));
+    aks.map((a) => h("option", { value: a.slug }, a.name)),
+    h("option", { value: STAFF }, "Partidistriktets anställda"));
   const who = h("select", { name: "person", disabled: true }, h("option", { value: "" }, "Välj arbetarekommun först"));
   const error = errorLine();
   const chosen = () => {
@@ -416,7 +457,7 @@ function personRights(aks, filterBy) {
     who.disabled = !ak.value;
     if (!ak.value) return;
     try {
-      const people = await api(`/users?ak=${ak.value}`);
+      const people = await api(ak.value === STAFF ? "/staff" : `/users?ak=${ak.value}`);
       people.forEach((u) => who.append(h("option", { value: u.id }, `${u.name} (id ${u.id})`)));
     } catch (err) { showError(error, err); }
   });

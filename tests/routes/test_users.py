@@ -168,6 +168,44 @@ def test_staff_create_an_organiser_and_change_their_aks(
     )
 
 
+def test_staff_add_a_colleague_list_staff_and_close_the_account(
+    client: TestClient, staff: Person, db: Engine
+):
+    created = client.post(
+        "/api/users",
+        json={
+            "email": "kollega@example.se",
+            "password": "ett-bra-losen-igen",
+            "name": "Kim Kollega",
+            "role": "staff",
+        },
+        headers=staff.headers,
+    )
+    assert created.status_code == 201, created.text
+    kim = created.json()
+    assert (kim["role"], kim["aks"]) == ("staff", [])
+    listed = client.get("/api/staff", headers=staff.headers)
+    assert listed.status_code == 200 and listed.headers["cache-control"] == "no-store"
+    assert {"id": kim["id"], "name": "Kim Kollega", "role": "staff", "disabled": False} in (
+        listed.json()
+    )
+    assert {u["role"] for u in listed.json()} == {"staff"}
+    closed = client.patch(f"/api/users/{kim['id']}", json={"disabled": True}, headers=staff.headers)
+    assert closed.json()["disabled"] is True
+    signed_in = client.post(
+        "/api/auth/login", json={"email": "kollega@example.se", "password": "ett-bra-losen-igen"}
+    )
+    assert signed_in.status_code == 401
+    # The list read is audited per person it showed.
+    with Session(db) as session:
+        reads = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "users.list", AuditEvent.target_user_id == kim["id"]
+            )
+        ).all()
+    assert len(reads) == 1
+
+
 def test_staff_cannot_create_a_volunteer_with_a_password(client: TestClient, staff: Person):
     response = client.post(
         "/api/users",

@@ -160,6 +160,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/users/{user_id}/erase"): Policy(managers_of_the_object()),
     ("POST", "/api/users/{user_id}/sessions/revoke"): Policy(managers_of_the_object(204)),
     ("GET", "/api/audit"): Policy(staff_only()),
+    ("GET", "/api/staff"): Policy(staff_only()),
     # Privacy (issue 22): the notice's periods are public (shown before anyone joins);
     # acknowledging it is the caller's own; the art. 15 extract is for staff only.
     ("GET", "/api/privacy/notice"): Policy(everyone()),

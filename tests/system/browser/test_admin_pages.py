@@ -251,7 +251,7 @@ def test_on_a_phone_the_pages_do_not_scroll_sideways_and_targets_are_large(
 
 def test_staff_create_an_organiser_and_change_their_aks(server: dict[str, Any], browser: Browser):
     page = signed_in_page(browser, server["base"], server["staff"], "#/organisatorer")
-    form = page.locator("form")
+    form = page.locator("form", has=page.get_by_role("heading", name="Ny organisatör"))
     form.get_by_label("Namn").fill("Nora Ny")
     form.get_by_label("E-post").fill("nora@example.se")
     form.get_by_label("Första lösenord").fill("nora-har-ett-bra-losen")
@@ -263,6 +263,36 @@ def test_staff_create_an_organiser_and_change_their_aks(server: dict[str, Any], 
     row.get_by_label("Tjörn").check()
     row.get_by_role("button", name="Spara arbetarekommuner").click()
     expect(page.get_by_role("row", name="Nora Ny")).to_contain_text("Kungälv, Tjörn")
+    no_csp_violations(page)
+    page.context.close()
+
+
+def test_staff_add_a_colleague_and_close_the_account_in_admin(
+    server: dict[str, Any], browser: Browser
+):
+    page = signed_in_page(browser, server["base"], server["staff"], "#/organisatorer")
+    section = page.locator("#staff-accounts")
+    form = section.locator("form")
+    form.get_by_label("Namn").fill("Stina Stab")
+    form.get_by_label("E-post").fill("stina@example.se")
+    form.get_by_label("Första lösenord").fill("stina-har-ett-bra-losen")
+    form.get_by_role("button", name="Skapa konto för anställd").click()
+    row = section.get_by_role("row", name="Stina Stab")
+    expect(row).to_be_visible()
+    signed_in = httpx.post(
+        f"{server['base']}/api/auth/login",
+        json={"email": "stina@example.se", "password": "stina-har-ett-bra-losen"},
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    assert api_get(server["base"], signed_in.json()["access_token"], "/me")["role"] == "staff"
+    row.get_by_role("button", name="Stäng av").click()
+    row = section.get_by_role("row", name="Stina Stab (avstängd)")
+    expect(row.get_by_role("button", name="Öppna Stina Stabs konto")).to_be_visible()
+    closed = httpx.post(
+        f"{server['base']}/api/auth/login",
+        json={"email": "stina@example.se", "password": "stina-har-ett-bra-losen"},
+    )
+    assert closed.status_code == 401
     no_csp_violations(page)
     page.context.close()
 
@@ -364,5 +394,11 @@ def test_staff_take_out_one_persons_events_and_extract_from_the_audit_page(
         assert str(me["id"]) in (cells.nth(1).inner_text(), cells.nth(3).inner_text())
     rights.get_by_role("button", name="Visa alla").click()
     expect(page.locator("table.figures tbody")).to_contain_text("Läste åtkomstloggen")
+    # Staff have no AK: they are found under the partidistrikt's own heading.
+    own = api_get(base, staff, "/me")
+    rights.get_by_label("Arbetarekommun").select_option(label="Partidistriktets anställda")
+    expect(rights.get_by_label("Person").locator("option")).to_contain_text(
+        [f"{own['name']} (id {own['id']})"]
+    )
     no_csp_violations(page)
     page.context.close()
