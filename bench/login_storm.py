@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import fresh_database, machine, uvicorn_server, volunteer_token
+from bench.rawhttp import percentile
 
 
 def rss_mib(pid: int) -> float:
@@ -34,11 +35,6 @@ def rss_mib(pid: int) -> float:
         except OSError:
             continue
     return total / 1024
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
 async def storm(base: str, logins: int, rounds: int) -> tuple[dict[int, int], float]:

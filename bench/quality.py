@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import random
-import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -35,6 +34,7 @@ from api.plan import catalogue
 from api.quality.decisions import review
 from bench.common import SECRET, cpu_seconds, fresh_database, machine
 from bench.rawhttp import Connection
+from bench.totals import percentiles
 from tests.support import servers
 
 CHUNK = 5000
@@ -169,11 +169,6 @@ def fill(url: str, logs: list[dict[str, Any]], districts: list[int], now: dateti
             session.commit()
     engine.dispose()
     return time.perf_counter() - started
-
-
-def percentiles(samples: list[float]) -> str:
-    q = statistics.quantiles(samples, n=100)
-    return f"p50 {q[49]:.2f} ms, p95 {q[94]:.2f} ms, p99 {q[98]:.2f} ms"
 
 
 async def time_requests(base: str, token: str, requests: int, out: list[float]) -> dict[str, Any]:
